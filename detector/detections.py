@@ -101,7 +101,8 @@ class Detections:
     @property
     def area(self) -> npt.NDArray[np.float32]:
         wh = np.clip(self.xyxy[:, 2:] - self.xyxy[:, :2], 0, None)
-        return (wh[:, 0] * wh[:, 1]).astype(np.float32)
+        area: npt.NDArray[np.float32] = (wh[:, 0] * wh[:, 1]).astype(np.float32)
+        return area
 
     def to_records(self, names: Mapping[int, str] | list[str]) -> list[dict[str, Any]]:
         """JSON-ready dicts ``{label, class_id, confidence, box}``, boxes rounded to 0.1 px."""

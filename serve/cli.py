@@ -1,0 +1,114 @@
+"""The `streetwatch` command line.
+
+Serving commands (`serve`, `detect`) live here and never import torch or
+ultralytics; training commands are registered from `training.cli`, whose
+handlers import their heavy dependencies only when run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from detector.errors import DetectorError
+
+logger = logging.getLogger("streetwatch")
+
+DEFAULT_MODEL = Path("models/current")
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from detector.image import load_image
+    from detector.model import Detector
+
+    detector = Detector.load(args.model, backend=args.backend, conf=args.conf, iou=args.iou)
+    model = {"name": detector.info.name, "version": detector.info.version}
+    failed = 0
+    for path in args.images:
+        try:
+            image = load_image(path)
+        except DetectorError as exc:
+            print(f"streetwatch detect: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        detections = detector.detect(image)
+        records = detections.to_records(detector.names)
+        if args.json:
+            line = {"image": str(path), "detections": records, "model": model}
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+        else:
+            print(f"{path}: {len(records)} detection(s)")
+            for r in records:
+                print(f"  {r['label']:<17} {r['confidence']:.2f}  {r['box']}")
+    return 1 if failed else 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from serve.app import create_app
+    from serve.settings import Settings
+
+    settings = Settings(
+        data_dir=args.data_dir,
+        model=args.model,
+        config=args.config,
+        demo=not args.no_demo,
+    )
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="streetwatch",
+        description="Spot street-scene violations in city camera feeds.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("detect", help="run the detector on images")
+    p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model file or registry dir")
+    p.add_argument("--backend", default="auto", help="auto, onnxruntime, openvino, ultralytics")
+    p.add_argument("--conf", type=float, default=0.25, help="confidence threshold")
+    p.add_argument("--iou", type=float, default=0.45, help="NMS IoU threshold")
+    p.add_argument("--json", action="store_true", help="one JSON object per image per line")
+    p.set_defaults(func=_detect)
+
+    p = sub.add_parser("serve", help="run the HTTP service")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data-dir", type=Path, default=Path("data"))
+    p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    p.add_argument("--config", type=Path, default=None, help="cameras YAML")
+    p.add_argument("--no-demo", action="store_true", help="do not load the demo camera")
+    p.set_defaults(func=_serve)
+
+    from training.cli import register
+
+    register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        code: int = args.func(args)
+    except (DetectorError, ValueError, FileNotFoundError) as exc:
+        print(f"streetwatch {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

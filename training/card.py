@@ -1,0 +1,96 @@
+"""Render a registry entry's ``card.json`` as the Markdown model card people read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _metrics_table(result: dict[str, Any]) -> list[str]:
+    metrics = result.get("metrics", result)
+    per_class = metrics.get("per_class", {})
+    lines = [
+        "| class | images w/ GT | boxes | mAP50 | mAP50-95 | P | R |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, m in per_class.items():
+        if not m.get("n_gt"):
+            continue
+        lines.append(
+            f"| {name} | {m.get('n_images', '')} | {m['n_gt']} | {m['ap50']:.3f} | "
+            f"{m['ap50_95']:.3f} | {m.get('precision', 0):.3f} | {m.get('recall', 0):.3f} |"
+        )
+    lines.append(
+        f"| **all** | {result.get('images', '')} | {sum(m.get('n_gt', 0) for m in per_class.values())}"
+        f" | **{metrics.get('map50', 0):.3f}** | **{metrics.get('map50_95', 0):.3f}** | | |"
+    )
+    return lines
+
+
+def render_card(card: dict[str, Any]) -> str:
+    training = card.get("training", {})
+    data = card.get("data", {})
+    out = [
+        f"# {card['name']} {card['version']}",
+        "",
+        f"Object detector for streetwatch, exported {card['created']}. "
+        f"Architecture `{card.get('architecture')}`, input {card['imgsz'][0]}x{card['imgsz'][1]}, "
+        f"taxonomy version {card.get('taxonomy_version')}.",
+        "",
+        "Classes (model id order): " + ", ".join(f"`{n}`" for n in card["names"]),
+        "",
+        "## Training data",
+        "",
+        "Real labelled data for: "
+        + (", ".join(data.get("classes_with_real_data", [])) or "none")
+        + ".",
+        "",
+        "**Synthetic data only** (procedural scenes, no real labelled photos yet; expect weak "
+        "recall on real footage until reviewed camera frames supply labels) for: "
+        + (", ".join(data.get("classes_synthetic_only", [])) or "none")
+        + ".",
+        "",
+        "| source | licence | synthetic | train images | val images | boxes |",
+        "| --- | --- | --- | ---: | ---: | ---: |",
+    ]
+    for s in data.get("sources", []):
+        images = s.get("images", {})
+        out.append(
+            f"| {s['name']} | {s.get('licence', '')} | {'yes' if s.get('synthetic') else 'no'} | "
+            f"{images.get('train', 0)} | {images.get('val', 0)} | {sum(s.get('boxes', {}).values())} |"
+        )
+    out += [
+        "",
+        "The images are not in this repository: `data_manifest.json` names every file "
+        "by source path and SHA-256.",
+        "",
+        "## How it was made",
+        "",
+        "Reproduce with (from the repository root, `../shared` beside it):",
+        "",
+        "```sh",
+        "streetwatch data build datasets/reference.yaml --out build/data/reference",
+        str(training.get("command") or "(training command not recorded)"),
+        str(card.get("export_command") or ""),
+        "```",
+        "",
+        f"Epochs completed: {training.get('epochs_completed')}; "
+        f"training wall time: {training.get('wall_s')} s on the machine that trained it.",
+    ]
+    if training.get("transfer"):
+        t = training["transfer"]
+        out.append(
+            f"Fine-tuned: {t['matched']} of {t['model_tensors']} tensors transferred from the base."
+        )
+    metrics = card.get("metrics", {})
+    if metrics:
+        out += ["", "## Validation (onnxruntime backend, conf 0.001, NMS IoU 0.6)", ""]
+        for name, result in metrics.items():
+            title = "All validation images" if name == "all" else f"Validation set `{name}`"
+            out += [f"### {title}", "", *_metrics_table(result), ""]
+    out += [
+        "## Files",
+        "",
+        *[f"- `{f}` sha256 `{h}`" for f, h in card.get("files", {}).items()],
+        "",
+    ]
+    return "\n".join(out)

@@ -1,0 +1,231 @@
+"""Training-side subcommands of `streetwatch`: data, train, eval, export.
+
+Handlers import their modules (and torch/ultralytics) only when run, so
+registering them costs nothing for `streetwatch serve` and `streetwatch detect`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _argv() -> list[str]:
+    return ["streetwatch", *sys.argv[1:]]
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from training.synth import generate_dataset
+
+    report = generate_dataset(
+        args.out,
+        args.count,
+        args.seed,
+        image_size=(args.width, args.height),
+        backgrounds=args.backgrounds,
+        background_ratio=args.background_ratio,
+        sequences=args.sequences,
+        sequence_length=args.sequence_length,
+    )
+    print(f"wrote {report.images} images, {report.sequences} sequences to {args.out}")
+    for name, n in report.boxes.items():
+        print(f"  {name:<17} {n}")
+    return 0
+
+
+def _print_counts(manifest: dict[str, Any]) -> None:
+    for split, info in manifest["splits"].items():
+        print(f"{split}: {info['images']} images")
+        for name, n in info["boxes"].items():
+            print(f"  {name:<17} {n}")
+    print("classes with real data:", ", ".join(manifest["classes_with_real_data"]) or "none")
+    print("classes synthetic only:", ", ".join(manifest["classes_synthetic_only"]) or "none")
+
+
+def _import(args: argparse.Namespace) -> int:
+    from training.importer import Recipe, SourceSpec, import_recipe, load_recipe
+
+    if args.recipe:
+        recipe, recipe_dir = load_recipe(args.recipe), args.recipe.resolve().parent
+    else:
+        if not args.src or not args.class_map:
+            raise ValueError("give --recipe FILE, or --src PATH with --class-map FILE")
+        import yaml
+
+        class_map = yaml.safe_load(args.class_map.read_text(encoding="utf-8"))
+        spec = SourceSpec(
+            name=args.name or args.src.stem.lower(),
+            path=str(args.src.resolve()),
+            format=args.format,
+            images_dir=str(args.images_dir.resolve()) if args.images_dir else None,
+            licence=args.licence,
+            class_map=class_map,
+        )
+        recipe, recipe_dir = Recipe(name=spec.name, sources=[spec]), Path.cwd()
+    manifest = import_recipe(recipe, recipe_dir, args.out)
+    print(f"imported {recipe.name!r} into {args.out}")
+    _print_counts(manifest)
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from training.build import build_dataset
+
+    manifest = build_dataset(args.recipe, args.out)
+    print(f"built {manifest['name']!r} into {args.out}")
+    _print_counts(manifest)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from training.yolo_dataset import check_dataset, load_data_yaml
+
+    report = check_dataset(load_data_yaml(args.data))
+    print(report.format())
+    return 0 if report.ok else 1
+
+
+def _train(args: argparse.Namespace) -> int:
+    from training.train import TrainConfig, resume, train
+
+    if args.resume:
+        result = resume(args.resume, argv=_argv())
+    else:
+        if args.data is None:
+            raise ValueError("--data is required unless --resume is given")
+        cfg = TrainConfig(
+            data=args.data,
+            model=args.model,
+            base=args.base,
+            epochs=args.epochs,
+            imgsz=args.imgsz,
+            batch=args.batch,
+            seed=args.seed,
+            workers=args.workers,
+            device=args.device,
+            project=args.project,
+            name=args.name,
+            close_mosaic=args.close_mosaic,
+            fraction=args.fraction,
+        )
+        result = train(cfg, argv=_argv())
+    print(f"best weights: {result.best} ({result.record['wall_s']:.0f} s)")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from detector.model import Detector
+    from training.evaluate import evaluate
+    from training.yolo_dataset import load_data_yaml
+
+    detector = Detector.load(
+        args.model, backend=args.backend, conf=args.conf, iou=args.iou, check_taxonomy=False
+    )
+    result = evaluate(detector, load_data_yaml(args.data), split=args.split, batch=args.batch)
+    print(result.table())
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result.to_dict(), indent=1, ensure_ascii=False))
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from training.export import ExportConfig, export_model
+
+    entry = export_model(
+        ExportConfig(
+            weights=args.weights,
+            name=args.name,
+            version=args.version,
+            registry=args.registry,
+            imgsz=args.imgsz,
+            openvino=args.openvino,
+            eval_data=args.eval_data,
+            set_current=args.set_current,
+            keep_pt=args.keep_pt,
+        ),
+        argv=_argv(),
+    )
+    print(f"exported {entry}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    data = sub.add_parser("data", help="build, import, synthesise and check datasets")
+    dsub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+
+    p = dsub.add_parser("synth", help="generate synthetic street scenes as a YOLO dataset")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--count", type=int, default=200)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--width", type=int, default=640)
+    p.add_argument("--height", type=int, default=480)
+    p.add_argument("--backgrounds", type=Path, help="YOLO dataset (taxonomy ids) of backdrops")
+    p.add_argument("--background-ratio", type=float, default=0.3)
+    p.add_argument("--sequences", type=int, default=0, help="short frame sequences to write")
+    p.add_argument("--sequence-length", type=int, default=12)
+    p.set_defaults(func=_synth)
+
+    p = dsub.add_parser("import", help="merge YOLO/COCO/VOC sources into one YOLO dataset")
+    p.add_argument("--recipe", type=Path, help="recipe YAML naming sources and class maps")
+    p.add_argument("--src", type=Path, help="one source: YOLO dir, COCO json or VOC dir")
+    p.add_argument("--format", choices=["yolo", "coco", "voc"], default="yolo")
+    p.add_argument("--images-dir", type=Path, help="COCO images folder")
+    p.add_argument("--class-map", type=Path, help="YAML: source class -> taxonomy class|null")
+    p.add_argument("--name", help="source name (default: folder name)")
+    p.add_argument("--licence", default="unknown")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=_import)
+
+    p = dsub.add_parser("build", help="synthesise + import everything a recipe names")
+    p.add_argument("recipe", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=_build)
+
+    p = dsub.add_parser("check", help="validate a YOLO dataset; report every bad label line")
+    p.add_argument("data", type=Path, help="data.yaml")
+    p.set_defaults(func=_check)
+
+    p = sub.add_parser("train", help="train or fine-tune a detector (needs [train])")
+    p.add_argument("--data", type=Path, help="data.yaml")
+    p.add_argument("--model", default="yolov8n.yaml", help="model yaml to train from scratch")
+    p.add_argument("--base", type=Path, help="checkpoint or registry entry to fine-tune from")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--imgsz", type=int, default=416)
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--project", type=Path, default=Path("runs/train"))
+    p.add_argument("--name", default="streetwatch")
+    p.add_argument("--close-mosaic", type=int, default=2)
+    p.add_argument("--fraction", type=float, default=1.0, help="fraction of train images")
+    p.add_argument("--resume", type=Path, help="last.pt of an interrupted run")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("eval", help="mAP per class of a model on a dataset")
+    p.add_argument("--model", type=Path, required=True)
+    p.add_argument("--data", type=Path, required=True)
+    p.add_argument("--split", default="val")
+    p.add_argument("--backend", default="auto")
+    p.add_argument("--conf", type=float, default=0.001)
+    p.add_argument("--iou", type=float, default=0.6)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--json", type=Path, help="write the metrics as JSON here")
+    p.set_defaults(func=_eval)
+
+    p = sub.add_parser("export", help="export weights to ONNX into the model registry")
+    p.add_argument("--weights", type=Path, required=True, help="best.pt of a training run")
+    p.add_argument("--name", default="streetwatch-yolo")
+    p.add_argument("--version", required=True)
+    p.add_argument("--registry", type=Path, default=Path("models"))
+    p.add_argument("--imgsz", type=int, default=None, help="default: the training imgsz")
+    p.add_argument("--openvino", action="store_true", help="also write OpenVINO IR")
+    p.add_argument("--eval-data", type=Path, help="data.yaml whose val sets go into the card")
+    p.add_argument("--set-current", action="store_true", help="point models/current at it")
+    p.add_argument("--keep-pt", action="store_true", help="keep model.pt for fine-tuning")
+    p.set_defaults(func=_export)

@@ -1,0 +1,180 @@
+"""`streetwatch export`: weights -> ONNX (+ OpenVINO IR) in the model registry, with a card.
+
+A registry entry is ``models/<name>-<version>/`` holding ``model.onnx`` (class
+names, input size, name and version in its metadata), optionally ``model.xml``/
+``model.bin``, ``card.json`` (machine-readable) and ``card.md`` (for people),
+and ``data_manifest.json`` (the training images by path and hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from detector.taxonomy import load_taxonomy
+from training.card import render_card
+from training.registry import entry_dir, set_current
+from training.ultralytics_env import offline_ultralytics
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    weights: Path
+    name: str
+    version: str
+    registry: Path = Path("models")
+    imgsz: int | None = None
+    openvino: bool = False
+    eval_data: Path | None = None
+    set_current: bool = False
+    keep_pt: bool = False
+    opset: int = 17
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _stamp_onnx(path: Path, props: dict[str, str]) -> None:
+    import onnx
+
+    model = onnx.load(str(path))
+    existing = {p.key: p for p in model.metadata_props}
+    for key, value in props.items():
+        if key in existing:
+            existing[key].value = value
+        else:
+            entry = model.metadata_props.add()
+            entry.key, entry.value = key, value
+    onnx.save(model, str(path))
+
+
+def _write_openvino(onnx_path: Path, out_dir: Path, props: dict[str, str]) -> Path:
+    import openvino as ov
+
+    model = ov.convert_model(str(onnx_path))
+    for key, value in props.items():
+        model.set_rt_info(value, ["model_info", key])
+    xml = out_dir / "model.xml"
+    ov.save_model(model, str(xml), compress_to_fp16=False)
+    return xml
+
+
+def evaluate_val_sets(model_path: Path, data_yaml: Path) -> dict[str, Any]:
+    """Per-class metrics of an exported model on each validation set the data yaml names."""
+    from detector.model import Detector
+    from training.evaluate import evaluate
+    from training.yolo_dataset import load_data_yaml
+
+    raw = yaml.safe_load(data_yaml.read_text(encoding="utf-8"))
+    root = (data_yaml.parent / raw.get("path", ".")).resolve()
+    sets = {"all": raw["val"], **raw.get("val_sets", {})}
+    detector = Detector.load(model_path, backend="onnxruntime", conf=0.001, iou=0.6)
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="streetwatch-eval-") as tmp:
+        for name, val in sets.items():
+            spec_yaml = Path(tmp) / f"{name}.yaml"
+            spec_yaml.write_text(yaml.safe_dump({**raw, "path": str(root), "val": val}))
+            result = evaluate(detector, load_data_yaml(spec_yaml), split="val", progress=False)
+            results[name] = result.to_dict()
+            logger.info("val set %s:\n%s", name, result.table())
+    return results
+
+
+def export_model(cfg: ExportConfig, *, argv: list[str] | None = None) -> Path:
+    if not cfg.weights.is_file():
+        raise FileNotFoundError(f"--weights {cfg.weights}: no such checkpoint")
+    taxonomy = load_taxonomy()
+    out = entry_dir(cfg.registry, cfg.name, cfg.version)
+    if out.exists():
+        raise FileExistsError(f"{out} exists; registry entries are immutable, pick a new version")
+    ultralytics = offline_ultralytics()
+    model = ultralytics.YOLO(str(cfg.weights))
+    names = [model.names[i] for i in sorted(model.names)]
+    taxonomy.check_model_names(names)
+    run_dir = cfg.weights.resolve().parents[1]
+    run_record_path = run_dir / "streetwatch_run.json"
+    run_record = json.loads(run_record_path.read_text()) if run_record_path.exists() else {}
+    train_args = model.ckpt.get("train_args", {}) if model.ckpt else {}
+    imgsz = cfg.imgsz or int(train_args.get("imgsz", 640))
+
+    staging = cfg.registry / f".{out.name}.staging"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="streetwatch-export-") as tmp:
+        weights = Path(tmp) / "model.pt"
+        shutil.copyfile(cfg.weights, weights)
+        onnx_tmp = Path(
+            ultralytics.YOLO(str(weights)).export(
+                format="onnx", imgsz=imgsz, dynamic=True, simplify=True, opset=cfg.opset
+            )
+        )
+        onnx_path = staging / "model.onnx"
+        shutil.move(onnx_tmp, onnx_path)
+    props = {
+        "streetwatch_name": cfg.name,
+        "streetwatch_version": cfg.version,
+        "streetwatch_taxonomy_version": str(taxonomy.version),
+    }
+    _stamp_onnx(onnx_path, props)
+    files = {"model.onnx": _sha256(onnx_path)}
+    if cfg.openvino:
+        xml = _write_openvino(onnx_path, staging, props)
+        files |= {p.name: _sha256(p) for p in (xml, xml.with_suffix(".bin"))}
+    if cfg.keep_pt:
+        shutil.copyfile(cfg.weights, staging / "model.pt")
+    manifest_path = Path(run_record.get("data_manifest") or "")
+    manifest: dict[str, Any] = {}
+    if manifest_path.is_file():
+        manifest = json.loads(manifest_path.read_text())
+        shutil.copyfile(manifest_path, staging / "data_manifest.json")
+    metrics = evaluate_val_sets(onnx_path, cfg.eval_data) if cfg.eval_data else {}
+    card = {
+        "name": cfg.name,
+        "version": cfg.version,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "task": "detect",
+        "names": names,
+        "imgsz": [imgsz, imgsz],
+        "files": files,
+        "taxonomy_version": taxonomy.version,
+        "architecture": str(train_args.get("model", run_record.get("source", "unknown"))),
+        "training": {
+            "command": run_record.get("command"),
+            "args": run_record.get("args") or train_args,
+            "wall_s": run_record.get("wall_s"),
+            "transfer": run_record.get("transfer"),
+            "epochs_completed": (model.ckpt or {}).get("epoch", -1) + 1 or None,
+            "data_manifest_sha256": run_record.get("data_manifest_sha256"),
+        },
+        "export_command": " ".join(argv) if argv else None,
+        "data": {
+            "name": manifest.get("name"),
+            "sources": [
+                {k: v for k, v in s.items() if k != "class_map"}
+                for s in manifest.get("sources", [])
+            ],
+            "splits": manifest.get("splits"),
+            "classes_with_real_data": manifest.get("classes_with_real_data", []),
+            "classes_synthetic_only": manifest.get("classes_synthetic_only", names),
+        },
+        "metrics": metrics,
+    }
+    (staging / "card.json").write_text(json.dumps(card, indent=1, ensure_ascii=False))
+    (staging / "card.md").write_text(render_card(card), encoding="utf-8")
+    staging.rename(out)
+    if cfg.set_current:
+        set_current(cfg.registry, out.name)
+    return out

@@ -1,0 +1,292 @@
+"""Merge labelled sources into one YOLO dataset in taxonomy classes, with a manifest.
+
+A recipe (YAML) names each source, its format, licence and class map. Every
+source class must appear in the class map (``null`` drops it, counted in the
+manifest), so nothing is silently lost. Images are split into train/val by a
+hash of their source path, so a re-import with more images keeps old splits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import cv2
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from tqdm import tqdm
+
+from detector.taxonomy import Taxonomy, load_taxonomy
+from training.readers import AnnotationError, SourceFormat, SourceImage, read_source
+
+logger = logging.getLogger(__name__)
+
+
+class SourceSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    path: str
+    format: SourceFormat = "yolo"
+    images_dir: str | None = None  # COCO only
+    licence: str = "unknown"
+    synthetic: bool = False
+    class_map: dict[str, str | None] = Field(default_factory=dict)
+
+
+class SynthSpec(BaseModel):
+    """Synthetic scenes generated before import (the recipe's synthetic source is their output)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(ge=1)
+    seed: int = 0
+    sequences: int = Field(0, ge=0)
+    background_ratio: float = Field(0.0, ge=0.0, le=1.0)
+    background_source: str | None = None  # a recipe source whose train images serve as backdrops
+
+
+class Recipe(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    synth: SynthSpec | None = None
+    val_fraction: float = Field(0.15, ge=0.0, lt=1.0)
+    max_side: int | None = Field(None, ge=32)
+    sources: list[SourceSpec] = Field(min_length=1)
+
+
+def default_shared_dir() -> Path:
+    """``../shared`` beside the repository, or ``$STREETWATCH_SHARED``."""
+    env = os.environ.get("STREETWATCH_SHARED")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared"
+
+
+def load_recipe(path: Path) -> Recipe:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Recipe.model_validate(raw)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"cannot read recipe {path}: {exc}") from exc
+    except ValidationError as exc:
+        raise ValueError(f"invalid recipe {path}:\n{exc}") from exc
+
+
+def resolve_source_path(spec: SourceSpec, recipe_dir: Path) -> Path:
+    """Expand ``{shared}`` and make the path relative to the recipe file."""
+    expanded = spec.path.format(shared=default_shared_dir())
+    path = Path(expanded)
+    return path if path.is_absolute() else (recipe_dir / path).resolve()
+
+
+def is_val(source: str, rel_path: str, fraction: float) -> bool:
+    digest = hashlib.sha256(f"{source}/{rel_path}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32 < fraction
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _copy_image(src: Path, dst: Path, max_side: int | None) -> None:
+    if max_side is not None:
+        image = cv2.imread(str(src), cv2.IMREAD_COLOR)
+        if image is None:
+            raise AnnotationError(f"{src}: image cannot be decoded")
+        h, w = image.shape[:2]
+        if max(h, w) > max_side:
+            s = max_side / max(h, w)
+            image = cv2.resize(image, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+            ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 92])
+            if not ok:
+                raise AnnotationError(f"{src}: cannot re-encode")
+            _write_atomic(dst.with_suffix(".jpg"), buf.tobytes())
+            return
+    tmp = dst.with_name(f".{dst.name}.tmp")
+    shutil.copyfile(src, tmp)
+    tmp.replace(dst)
+
+
+def _check_class_map(spec: SourceSpec, taxonomy: Taxonomy, seen: Iterable[str]) -> None:
+    unmapped = sorted(set(seen) - set(spec.class_map))
+    if unmapped:
+        raise ValueError(
+            f"source {spec.name!r}: classes {unmapped} are not in its class_map; "
+            "map each to a taxonomy class or to null to drop it"
+        )
+    bad = sorted({t for t in spec.class_map.values() if t is not None} - set(taxonomy.names))
+    if bad:
+        raise ValueError(f"source {spec.name!r}: class_map targets {bad} are not taxonomy classes")
+
+
+def import_recipe(
+    recipe: Recipe,
+    recipe_dir: Path,
+    out: Path,
+    *,
+    taxonomy: Taxonomy | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Import every source of a recipe into ``out``; returns the manifest (also written)."""
+    taxonomy = taxonomy or load_taxonomy()
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[dict[str, Any]] = []
+    sources: list[dict[str, Any]] = []
+    split_lists: dict[str, list[str]] = {"train": [], "val": []}
+    per_source_val: dict[str, list[str]] = {}
+    errors: list[str] = []
+    # read and check every source before writing anything, so a bad annotation
+    # never leaves a half-imported dataset behind
+    loaded: list[tuple[SourceSpec, Path, Path | None, list[SourceImage]]] = []
+    for spec in recipe.sources:
+        root = resolve_source_path(spec, recipe_dir)
+        if not root.exists():
+            raise FileNotFoundError(f"source {spec.name!r}: {root} does not exist")
+        images_dir = (
+            resolve_source_path(spec.model_copy(update={"path": spec.images_dir}), recipe_dir)
+            if spec.images_dir
+            else None
+        )
+        samples = list(read_source(spec.format, root, errors, images_dir=images_dir))
+        errors += [
+            f"{s.annotation}: image {s.image} does not exist"
+            for s in samples
+            if not s.image.exists()
+        ]
+        _check_class_map(spec, taxonomy, (o.name for s in samples for o in s.objects))
+        loaded.append((spec, root, images_dir, samples))
+    if errors:
+        raise AnnotationError(
+            f"{len(errors)} annotation problem(s); nothing was written:\n" + "\n".join(errors)
+        )
+    for spec, root, images_dir, samples in loaded:
+        (out / "images" / spec.name).mkdir(parents=True, exist_ok=True)
+        (out / "labels" / spec.name).mkdir(parents=True, exist_ok=True)
+        kept: Counter[str] = Counter()
+        dropped: Counter[str] = Counter()
+        split_counts: dict[str, Counter[str]] = {"train": Counter(), "val": Counter()}
+        n_images = Counter[str]()
+        per_source_val[spec.name] = []
+        base = root if spec.format != "coco" else (images_dir or root.parent)
+        for sample in tqdm(samples, desc=f"import {spec.name}", disable=not progress, unit="img"):
+            try:
+                rel = sample.image.relative_to(base).as_posix()
+            except ValueError:
+                rel = sample.image.name
+            stem = rel.rsplit(".", 1)[0].replace("/", "__")
+            split = "val" if is_val(spec.name, rel, recipe.val_fraction) else "train"
+            dst_image = out / "images" / spec.name / f"{stem}{sample.image.suffix.lower()}"
+            _copy_image(sample.image, dst_image, recipe.max_side)
+            if not dst_image.exists():  # re-encoded to .jpg
+                dst_image = dst_image.with_suffix(".jpg")
+            lines = []
+            for obj in sample.objects:
+                target = spec.class_map[obj.name]
+                if target is None:
+                    dropped[obj.name] += 1
+                    continue
+                kept[target] += 1
+                split_counts[split][target] += 1
+                x1, y1, x2, y2 = obj.xyxy
+                lines.append(
+                    f"{taxonomy.class_id(target)} {(x1 + x2) / 2:.6f} {(y1 + y2) / 2:.6f} "
+                    f"{x2 - x1:.6f} {y2 - y1:.6f}"
+                )
+            label = out / "labels" / spec.name / f"{stem}.txt"
+            label_bytes = ("\n".join(lines) + "\n" if lines else "").encode()
+            _write_atomic(label, label_bytes)
+            rel_out = dst_image.relative_to(out).as_posix()
+            split_lists[split].append(f"./{rel_out}")
+            if split == "val":
+                per_source_val[spec.name].append(f"./{rel_out}")
+            n_images[split] += 1
+            files.append(
+                {
+                    "image": rel_out,
+                    "sha256": sha256_file(dst_image),
+                    "label_sha256": hashlib.sha256(label_bytes).hexdigest(),
+                    "source": spec.name,
+                    "source_path": rel,
+                    "split": split,
+                }
+            )
+        sources.append(
+            {
+                "name": spec.name,
+                "path": str(root),
+                "format": spec.format,
+                "licence": spec.licence,
+                "synthetic": spec.synthetic,
+                "class_map": spec.class_map,
+                "images": dict(n_images),
+                "boxes": dict(sorted(kept.items())),
+                "boxes_by_split": {k: dict(sorted(v.items())) for k, v in split_counts.items()},
+                "dropped_boxes": dict(sorted(dropped.items())),
+            }
+        )
+    for split, items in split_lists.items():
+        _write_atomic(out / f"{split}.txt", ("\n".join(sorted(items)) + "\n").encode())
+    val_sets = {}
+    for name, items in per_source_val.items():
+        if items:
+            _write_atomic(out / f"val_{name}.txt", ("\n".join(sorted(items)) + "\n").encode())
+            val_sets[name] = f"val_{name}.txt"
+    data_yaml = {
+        "path": ".",
+        "train": "train.txt",
+        "val": "val.txt",
+        "names": dict(enumerate(taxonomy.names)),
+        "val_sets": val_sets,
+    }
+    _write_atomic(out / "data.yaml", yaml.safe_dump(data_yaml, sort_keys=False).encode())
+    classes_with_real = sorted(
+        {c for s in sources if not s["synthetic"] for c in s["boxes"]},
+        key=taxonomy.class_id,
+    )
+    manifest = {
+        "name": recipe.name,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "taxonomy_version": taxonomy.version,
+        "names": taxonomy.names,
+        "val_fraction": recipe.val_fraction,
+        "max_side": recipe.max_side,
+        "sources": sources,
+        "classes_with_real_data": classes_with_real,
+        "classes_synthetic_only": [c for c in taxonomy.names if c not in classes_with_real],
+        "splits": {
+            split: {
+                "images": len(items),
+                "boxes": dict(
+                    sorted(
+                        sum(
+                            (Counter(s["boxes_by_split"][split]) for s in sources), Counter()
+                        ).items()
+                    )
+                ),
+            }
+            for split, items in split_lists.items()
+        },
+        "files": sorted(files, key=lambda f: f["image"]),
+    }
+    _write_atomic(
+        out / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False).encode()
+    )
+    return manifest

@@ -1,0 +1,185 @@
+"""`streetwatch train`: ultralytics training, offline, seeded and resumable.
+
+From scratch a model yaml (``yolov8n.yaml``) is built for the taxonomy's classes.
+With ``base`` any ultralytics detection checkpoint works, whatever classes it was
+trained on: layers whose shapes match are transferred and the head is rebuilt
+for the dataset's classes (ultralytics' trainer does this when ``nc`` differs).
+Each run writes ``streetwatch_run.json`` beside its weights: the exact command,
+arguments, data manifest hash, transfer counts and wall time, for the model card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shlex
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from detector.model import resolve_model_path
+from training.ultralytics_env import offline_ultralytics
+
+logger = logging.getLogger(__name__)
+
+RUN_RECORD = "streetwatch_run.json"
+
+
+@dataclass
+class TrainConfig:
+    data: Path
+    model: str = "yolov8n.yaml"
+    base: Path | None = None
+    epochs: int = 10
+    imgsz: int = 416
+    batch: int = 16
+    seed: int = 0
+    workers: int = 2
+    device: str = "cpu"
+    project: Path = Path("runs/train")
+    name: str = "streetwatch"
+    patience: int = 50
+    close_mosaic: int = 2
+    fraction: float = 1.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    run_dir: Path
+    best: Path
+    last: Path
+    record: dict[str, Any]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def resolve_base(base: Path) -> Path:
+    """A ``.pt`` file, or a registry entry whose ``model.pt`` was kept at export."""
+    if base.suffix == ".pt":
+        if not base.is_file():
+            raise FileNotFoundError(f"--base {base}: no such checkpoint")
+        return base
+    resolved = resolve_model_path(base)
+    pt = resolved.with_suffix(".pt") if resolved.is_file() else resolved / "model.pt"
+    if not pt.is_file():
+        raise FileNotFoundError(
+            f"--base {base}: {pt} not found; fine-tuning needs the PyTorch checkpoint "
+            "(kept as model.pt beside model.onnx when exported with --keep-pt)"
+        )
+    return pt
+
+
+def _check_data(data: Path) -> dict[str, Any]:
+    if not data.is_file():
+        raise FileNotFoundError(f"--data {data}: no such data yaml")
+    spec = yaml.safe_load(data.read_text(encoding="utf-8")) or {}
+    for key in ("train", "val", "names"):
+        if key not in spec:
+            raise ValueError(f"--data {data}: missing {key!r}")
+    return dict(spec)
+
+
+def transfer_counts(base: Path, model: Any) -> dict[str, int]:
+    """How many tensors of ``base`` fit ``model`` by name and shape (what got transferred)."""
+    import torch
+
+    ckpt = torch.load(base, map_location="cpu", weights_only=False)
+    src = (ckpt.get("ema") or ckpt["model"]).float().state_dict()
+    dst = model.state_dict()
+    matched = sum(1 for k, v in src.items() if k in dst and dst[k].shape == v.shape)
+    return {"matched": matched, "base_tensors": len(src), "model_tensors": len(dst)}
+
+
+def train(cfg: TrainConfig, *, argv: list[str] | None = None) -> TrainResult:
+    spec = _check_data(cfg.data)
+    ultralytics = offline_ultralytics()
+    started = time.time()
+    run_dir = (cfg.project / cfg.name).resolve()
+    source = str(resolve_base(cfg.base)) if cfg.base else cfg.model
+    model = ultralytics.YOLO(source, task="detect")
+    if model.task != "detect":
+        raise ValueError(f"{source}: a {model.task!r} model, not a detector")
+    args: dict[str, Any] = {
+        "data": str(cfg.data.resolve()),
+        "epochs": cfg.epochs,
+        "imgsz": cfg.imgsz,
+        "batch": cfg.batch,
+        "seed": cfg.seed,
+        "deterministic": True,
+        "workers": cfg.workers,
+        "device": cfg.device,
+        "project": str(cfg.project.resolve()),
+        "name": cfg.name,
+        "exist_ok": True,
+        "patience": cfg.patience,
+        "close_mosaic": cfg.close_mosaic,
+        "fraction": cfg.fraction,
+        "amp": False,  # the AMP check downloads a model; CPU training does not use AMP
+        "plots": False,  # plotting downloads a font
+        "pretrained": cfg.base is not None,
+        **cfg.extra,
+    }
+    logger.info("training %s on %s: %s", source, cfg.data, args)
+    model.train(**args)
+    return _finish(cfg, run_dir, source, spec, args, started, argv)
+
+
+def resume(last: Path, *, argv: list[str] | None = None) -> TrainResult:
+    """Continue an interrupted run from its ``last.pt`` with the arguments it was started with."""
+    if not last.is_file():
+        raise FileNotFoundError(f"--resume {last}: no such checkpoint")
+    ultralytics = offline_ultralytics()
+    run_dir = last.resolve().parents[1]
+    record_path = run_dir / RUN_RECORD
+    record = json.loads(record_path.read_text()) if record_path.exists() else {}
+    started = time.time() - float(record.get("wall_s", 0.0))
+    ultralytics.YOLO(str(last)).train(resume=True)
+    cfg_args = yaml.safe_load((run_dir / "args.yaml").read_text(encoding="utf-8"))
+    cfg = TrainConfig(data=Path(cfg_args["data"]), project=run_dir.parent, name=run_dir.name)
+    spec = _check_data(cfg.data)
+    source = record.get("source", str(cfg_args.get("model")))
+    return _finish(cfg, run_dir, source, spec, cfg_args, started, argv, resumed=True)
+
+
+def _finish(
+    cfg: TrainConfig,
+    run_dir: Path,
+    source: str,
+    spec: dict[str, Any],
+    args: dict[str, Any],
+    started: float,
+    argv: list[str] | None,
+    resumed: bool = False,
+) -> TrainResult:
+    best, last = run_dir / "weights" / "best.pt", run_dir / "weights" / "last.pt"
+    if not best.exists():
+        best = last
+    manifest = cfg.data.parent / "manifest.json"
+    record: dict[str, Any] = {
+        "command": shlex.join(argv if argv is not None else ["streetwatch", *sys.argv[1:]]),
+        "resumed": resumed,
+        "source": source,
+        "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in args.items()},
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
+        "data_names": spec.get("names"),
+        "data_manifest": str(manifest) if manifest.exists() else None,
+        "data_manifest_sha256": _sha256(manifest) if manifest.exists() else None,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "wall_s": round(time.time() - started, 1),
+    }
+    if cfg.base is not None:
+        from ultralytics import YOLO
+
+        record["transfer"] = transfer_counts(Path(source), YOLO(str(best)).model)
+    (run_dir / RUN_RECORD).write_text(json.dumps(record, indent=1, ensure_ascii=False))
+    logger.info("trained in %.0f s; best weights %s", record["wall_s"], best)
+    return TrainResult(run_dir=run_dir, best=best, last=last, record=record)
