@@ -19,9 +19,10 @@ def _metrics_table(result: dict[str, Any]) -> list[str]:
             f"| {name} | {m.get('n_images', '')} | {m['n_gt']} | {m['ap50']:.3f} | "
             f"{m['ap50_95']:.3f} | {m.get('precision', 0):.3f} | {m.get('recall', 0):.3f} |"
         )
+    boxes = sum(m.get("n_gt", 0) for m in per_class.values())
     lines.append(
-        f"| **all** | {result.get('images', '')} | {sum(m.get('n_gt', 0) for m in per_class.values())}"
-        f" | **{metrics.get('map50', 0):.3f}** | **{metrics.get('map50_95', 0):.3f}** | | |"
+        f"| **all** | {result.get('images', '')} | {boxes} | **{metrics.get('map50', 0):.3f}** "
+        f"| **{metrics.get('map50_95', 0):.3f}** | | |"
     )
     return lines
 
@@ -54,9 +55,11 @@ def render_card(card: dict[str, Any]) -> str:
     ]
     for s in data.get("sources", []):
         images = s.get("images", {})
+        synthetic = "yes" if s.get("synthetic") else "no"
+        boxes = sum(s.get("boxes", {}).values())
         out.append(
-            f"| {s['name']} | {s.get('licence', '')} | {'yes' if s.get('synthetic') else 'no'} | "
-            f"{images.get('train', 0)} | {images.get('val', 0)} | {sum(s.get('boxes', {}).values())} |"
+            f"| {s['name']} | {s.get('licence', '')} | {synthetic} | "
+            f"{images.get('train', 0)} | {images.get('val', 0)} | {boxes} |"
         )
     out += [
         "",

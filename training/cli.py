@@ -124,7 +124,14 @@ def _eval(args: argparse.Namespace) -> int:
     detector = Detector.load(
         args.model, backend=args.backend, conf=args.conf, iou=args.iou, check_taxonomy=False
     )
-    result = evaluate(detector, load_data_yaml(args.data), split=args.split, batch=args.batch)
+    result = evaluate(
+        detector,
+        load_data_yaml(args.data),
+        split=args.split,
+        conf=args.conf,
+        iou=args.iou,
+        batch=args.batch,
+    )
     print(result.table())
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

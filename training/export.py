@@ -18,8 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from detector.taxonomy import load_taxonomy
 from training.card import render_card
 from training.registry import entry_dir, set_current
@@ -72,23 +70,19 @@ def _write_openvino(onnx_path: Path, out_dir: Path, props: dict[str, str]) -> Pa
 
 
 def evaluate_val_sets(model_path: Path, data_yaml: Path) -> dict[str, Any]:
-    """Per-class metrics of an exported model on each validation set the data yaml names."""
+    """Per-class metrics of an exported model on the whole val split and on each
+    per-source validation set (``val_sets``) the data yaml names."""
     from detector.model import Detector
     from training.evaluate import evaluate
     from training.yolo_dataset import load_data_yaml
 
-    raw = yaml.safe_load(data_yaml.read_text(encoding="utf-8"))
-    root = (data_yaml.parent / raw.get("path", ".")).resolve()
-    sets = {"all": raw["val"], **raw.get("val_sets", {})}
+    spec = load_data_yaml(data_yaml)
     detector = Detector.load(model_path, backend="onnxruntime", conf=0.001, iou=0.6)
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="streetwatch-eval-") as tmp:
-        for name, val in sets.items():
-            spec_yaml = Path(tmp) / f"{name}.yaml"
-            spec_yaml.write_text(yaml.safe_dump({**raw, "path": str(root), "val": val}))
-            result = evaluate(detector, load_data_yaml(spec_yaml), split="val", progress=False)
-            results[name] = result.to_dict()
-            logger.info("val set %s:\n%s", name, result.table())
+    for name, split in [("all", "val"), *((n, n) for n in spec.val_sets)]:
+        result = evaluate(detector, spec, split=split, progress=False)
+        results[name] = result.to_dict()
+        logger.info("val set %s:\n%s", name, result.table())
     return results
 
 

@@ -185,7 +185,11 @@ def import_recipe(
         split_counts: dict[str, Counter[str]] = {"train": Counter(), "val": Counter()}
         n_images = Counter[str]()
         per_source_val[spec.name] = []
-        base = root if spec.format != "coco" else (images_dir or root.parent)
+        base = {
+            "yolo": root / "images",
+            "voc": root / "JPEGImages",
+            "coco": images_dir or root.parent / "images",
+        }[spec.format]
         for sample in tqdm(samples, desc=f"import {spec.name}", disable=not progress, unit="img"):
             try:
                 rel = sample.image.relative_to(base).as_posix()

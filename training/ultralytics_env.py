@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from types import ModuleType
+from typing import Any
 
 _INTEGRATIONS = (
     "sync",
@@ -29,7 +29,7 @@ def default_config_dir() -> Path:
     return Path(os.environ.get("STREETWATCH_CACHE", Path.home() / ".cache" / "streetwatch"))
 
 
-def offline_ultralytics(config_dir: Path | None = None) -> ModuleType:
+def offline_ultralytics(config_dir: Path | None = None) -> Any:
     """Import ultralytics with its settings dir under our cache and every integration off."""
     config_dir = config_dir or default_config_dir() / "ultralytics"
     config_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,162 @@
+"""Synthesise -> import -> train one epoch -> export ONNX -> detect with onnxruntime."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from detector.image import load_image
+from detector.model import Detector
+from detector.taxonomy import load_taxonomy
+
+pytestmark = [pytest.mark.slow, pytest.mark.train]
+TAXONOMY = load_taxonomy()
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    data_yaml: Path
+    run_best: Path
+    entry: Path
+    registry: Path
+    sample_image: Path
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    pytest.importorskip("ultralytics")
+    from training.export import ExportConfig, export_model
+    from training.importer import Recipe, SourceSpec, import_recipe
+    from training.synth import generate_dataset
+    from training.train import TrainConfig, train
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    generate_dataset(tmp / "synth", 24, seed=1, image_size=(320, 240), progress=False)
+    recipe = Recipe(
+        name="e2e",
+        val_fraction=0.25,
+        sources=[
+            SourceSpec(
+                name="synth",
+                path=str(tmp / "synth"),
+                synthetic=True,
+                class_map={n: n for n in TAXONOMY.names},
+            )
+        ],
+    )
+    import_recipe(recipe, tmp, tmp / "data", progress=False)
+    data_yaml = tmp / "data" / "data.yaml"
+    result = train(
+        TrainConfig(
+            data=data_yaml,
+            epochs=1,
+            imgsz=128,
+            batch=8,
+            workers=0,
+            project=tmp / "runs",
+            name="e2e",
+        ),
+        argv=["streetwatch", "train", "--data", str(data_yaml), "--epochs", "1"],
+    )
+    registry = tmp / "models"
+    entry = export_model(
+        ExportConfig(
+            weights=result.best,
+            name="e2e",
+            version="0.0.1",
+            registry=registry,
+            eval_data=data_yaml,
+            set_current=True,
+            keep_pt=True,
+        )
+    )
+    sample = next((tmp / "synth" / "images" / "train").glob("*.jpg"))
+    return Pipeline(data_yaml, result.best, entry, registry, sample)
+
+
+def test_exported_model_loads_and_detects(pipeline: Pipeline) -> None:
+    detector = Detector.load(pipeline.registry / "current", backend="onnxruntime", conf=0.001)
+    assert detector.names == TAXONOMY.names
+    assert (detector.info.name, detector.info.version) == ("e2e", "0.0.1")
+    assert detector.info.imgsz == (128, 128)
+    image = load_image(pipeline.sample_image)
+    detections = detector.detect(image)
+    assert len(detections) > 0, "at conf 0.001 even a one-epoch model proposes boxes"
+    h, w = image.shape[:2]
+    assert detections.xyxy[:, [0, 2]].max() <= w and detections.xyxy[:, [1, 3]].max() <= h
+    batch = detector.detect_batch([image, image[:100, :50]])
+    assert len(batch) == 2 and len(batch[0]) == len(detections)
+
+
+def test_card_records_command_data_and_metrics(pipeline: Pipeline) -> None:
+    card = json.loads((pipeline.entry / "card.json").read_text())
+    assert card["training"]["command"].startswith("streetwatch train --data")
+    assert card["training"]["epochs_completed"] == 1
+    assert set(card["metrics"]) == {"all", "synth"}
+    assert set(card["metrics"]["all"]["metrics"]["per_class"]) <= set(TAXONOMY.names)
+    assert card["data"]["classes_synthetic_only"] == TAXONOMY.names
+    assert (pipeline.entry / "data_manifest.json").is_file()
+    text = (pipeline.entry / "card.md").read_text()
+    assert "Synthetic data only" in text and "mAP50" in text
+    assert (pipeline.registry / "current").read_text().strip() == "e2e-0.0.1"
+
+
+def test_registry_entries_are_immutable(pipeline: Pipeline) -> None:
+    from training.export import ExportConfig, export_model
+
+    with pytest.raises(FileExistsError, match="immutable"):
+        export_model(
+            ExportConfig(
+                weights=pipeline.run_best, name="e2e", version="0.0.1", registry=pipeline.registry
+            )
+        )
+
+
+def test_eval_cli_writes_json(pipeline: Pipeline, tmp_path: Path) -> None:
+    from serve.cli import main
+
+    out = tmp_path / "eval.json"
+    model = pipeline.entry / "model.onnx"
+    assert (
+        main(["eval", "--model", str(model), "--data", str(pipeline.data_yaml), "--json", str(out)])
+        == 0
+    )
+    result = json.loads(out.read_text())
+    assert 0.0 <= result["metrics"]["map50"] <= 1.0
+    assert result["metrics"]["map50_95"] <= result["metrics"]["map50"]
+
+
+def test_finetune_from_checkpoint_with_other_classes(pipeline: Pipeline, tmp_path: Path) -> None:
+    import torch
+    from ultralytics.nn.tasks import DetectionModel
+
+    from training.train import TrainConfig, train
+
+    foreign = DetectionModel(cfg="yolov8n.yaml", nc=3, verbose=False)
+    foreign.names = {0: "person", 1: "dog", 2: "kite"}
+    base = tmp_path / "foreign.pt"
+    torch.save({"model": foreign, "epoch": -1, "train_args": {}}, base)
+
+    result = train(
+        TrainConfig(
+            data=pipeline.data_yaml,
+            base=base,
+            epochs=1,
+            imgsz=128,
+            batch=8,
+            workers=0,
+            project=tmp_path / "runs",
+            name="ft",
+        )
+    )
+    transfer = result.record["transfer"]
+    # everything but the class-prediction convolutions of the head fits
+    assert 0 < transfer["matched"] < transfer["model_tensors"]
+    assert transfer["model_tensors"] - transfer["matched"] <= 6
+    from ultralytics import YOLO
+
+    tuned = YOLO(str(result.best))
+    assert [tuned.names[i] for i in sorted(tuned.names)] == TAXONOMY.names

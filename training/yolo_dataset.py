@@ -1,0 +1,431 @@
+"""Read a YOLO dataset (``data.yaml``, images, label files) and check one whole.
+
+`load_data_yaml` resolves the description, `iter_split` yields one `Sample` per image
+with its parsed labels, and `check_dataset` walks every split and collects every
+problem (bad label lines, undecodable images, orphan labels, train/val leakage)
+instead of stopping at the first.
+
+>>> spec = load_data_yaml("build/data/reference/data.yaml")  # doctest: +SKIP
+>>> print(check_dataset(spec).format())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import yaml
+from tqdm import tqdm
+
+logger = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = frozenset({".bmp", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp"})
+SPLITS = ("train", "val", "test")
+COORD_TOLERANCE = 0.01  # as the importer: annotation tools round a little past the border
+_FIELDS = ("class", "cx", "cy", "w", "h")
+
+
+class DatasetError(ValueError):
+    """A dataset description (data.yaml) or split source that cannot be used."""
+
+
+class LabelError(ValueError):
+    """A bad line in a YOLO label file; ``line`` is 1-based."""
+
+    def __init__(self, path: Path, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A resolved data.yaml: absolute split sources and class names in id order.
+
+    ``val_sets`` holds the extra named validation subsets a streetwatch import writes
+    (one per source); `iter_split` accepts their names as well as train/val/test.
+    """
+
+    yaml_path: Path
+    root: Path
+    names: tuple[str, ...]
+    splits: Mapping[str, tuple[Path, ...]]
+    val_sets: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)
+
+    @property
+    def nc(self) -> int:
+        return len(self.names)
+
+    def sources(self, split: str) -> tuple[Path, ...]:
+        if split in self.splits:
+            return self.splits[split]
+        if split in self.val_sets:
+            return self.val_sets[split]
+        known = [*self.splits, *self.val_sets]
+        raise KeyError(f"{self.yaml_path} has no split {split!r}; it has {known}")
+
+    def image_paths(self, split: str) -> list[Path]:
+        """Image files of a split in listing order; raises `DatasetError` for a missing source."""
+        return [img for src in self.sources(split) for img in _images_of(src, self.root)]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One image with its ground truth: ``class_id`` (N,) and normalised ``cxcywh`` (N, 4)."""
+
+    image: Path
+    label: Path
+    class_id: npt.NDArray[np.int64]
+    cxcywh: npt.NDArray[np.float32]
+    has_label_file: bool
+
+    def xyxy(self, width: int, height: int) -> npt.NDArray[np.float32]:
+        """Boxes in pixels of an image ``width`` x ``height``."""
+        scale = np.array([width, height, width, height], dtype=np.float32)
+        c, wh = self.cxcywh[:, :2], self.cxcywh[:, 2:]
+        return (np.concatenate([c - wh / 2, c + wh / 2], axis=1) * scale).astype(np.float32)
+
+
+def load_data_yaml(path: str | Path) -> DatasetSpec:
+    """Read a YOLO data.yaml; ``path:`` is taken relative to the yaml file's folder."""
+    yaml_path = Path(path).absolute()
+    try:
+        raw = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise DatasetError(f"cannot read dataset description {yaml_path}: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise DatasetError(
+            f"{yaml_path}: expected a mapping with 'names' and splits, got {type(raw).__name__}"
+        )
+    root_entry = raw.get("path") or "."
+    if not isinstance(root_entry, str):
+        raise DatasetError(f"{yaml_path}: 'path' must be a string, got {root_entry!r}")
+    root = (yaml_path.parent / root_entry).resolve()
+    names = _parse_names(raw.get("names"), yaml_path)
+    if "nc" in raw and raw["nc"] != len(names):
+        raise DatasetError(f"{yaml_path}: nc is {raw['nc']} but names has {len(names)} entries")
+    splits = {
+        s: _sources(raw[s], root, f"{yaml_path}: '{s}'") for s in SPLITS if raw.get(s) is not None
+    }
+    splits = {s: v for s, v in splits.items() if v}
+    if "train" not in splits and "val" not in splits:
+        raise DatasetError(f"{yaml_path}: needs a 'train' or 'val' split, got keys {list(raw)}")
+    val_sets_raw = raw.get("val_sets") or {}
+    if not isinstance(val_sets_raw, dict):
+        raise DatasetError(f"{yaml_path}: 'val_sets' must map names to sources")
+    val_sets = {
+        str(k): _sources(v, root, f"{yaml_path}: val_sets[{k!r}]") for k, v in val_sets_raw.items()
+    }
+    return DatasetSpec(yaml_path, root, names, splits, val_sets)
+
+
+def _parse_names(names: Any, yaml_path: Path) -> tuple[str, ...]:
+    if isinstance(names, list) and names and all(isinstance(n, str) for n in names):
+        return tuple(names)
+    if isinstance(names, dict) and names:
+        try:
+            ids = sorted(int(k) for k in names)
+        except (TypeError, ValueError):
+            ids = []
+        if ids == list(range(len(names))) and all(isinstance(v, str) for v in names.values()):
+            by_id = {int(k): v for k, v in names.items()}
+            return tuple(by_id[i] for i in ids)
+    raise DatasetError(
+        f"{yaml_path}: 'names' must be a non-empty list of strings or a mapping with ids "
+        f"0..n-1, got {names!r}"
+    )
+
+
+def _sources(entry: Any, root: Path, where: str) -> tuple[Path, ...]:
+    items = entry if isinstance(entry, list) else [entry]
+    if not all(isinstance(x, str) for x in items):
+        raise DatasetError(f"{where} must be a path or a list of paths, got {entry!r}")
+    return tuple(root / x for x in items if x)
+
+
+def _images_of(source: Path, root: Path) -> list[Path]:
+    if source.is_dir():
+        return sorted(p for p in source.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if source.is_file() and source.suffix == ".txt":
+        images = []
+        for line in source.read_text(encoding="utf-8").splitlines():
+            entry = line.strip()
+            if not entry or entry.startswith("#"):
+                continue
+            # "./x" is relative to the list file, as ultralytics reads it; other
+            # relative paths are relative to the dataset root.
+            base = source.parent if entry.startswith("./") else root
+            images.append(base / entry)
+        return images
+    if source.exists():
+        raise DatasetError(f"split source {source} is neither a folder of images nor a .txt list")
+    raise DatasetError(f"split source {source} does not exist")
+
+
+def label_path_for(image: Path) -> Path:
+    """Where YOLO looks for an image's labels: the last ``/images/`` becomes ``/labels/``."""
+    text = str(image)
+    marker = f"{os.sep}images{os.sep}"
+    if marker in text:
+        head, tail = text.rsplit(marker, 1)
+        text = f"{head}{os.sep}labels{os.sep}{tail}"
+    return Path(text).with_suffix(".txt")
+
+
+def parse_label_text(
+    text: str, path: Path, num_classes: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], list[LabelError]]:
+    """Parse label-file text; returns the good rows and an error for every bad line."""
+    classes: list[int] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    errors: list[LabelError] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            cls, box = _parse_line(line, num_classes)
+        except ValueError as exc:
+            errors.append(LabelError(path, lineno, str(exc)))
+            continue
+        classes.append(cls)
+        boxes.append(box)
+    return (
+        np.array(classes, dtype=np.int64),
+        np.array(boxes, dtype=np.float32).reshape(-1, 4),
+        errors,
+    )
+
+
+def _parse_line(line: str, num_classes: int) -> tuple[int, tuple[float, float, float, float]]:
+    fields = line.split()
+    if len(fields) != 5:
+        hint = " (a segmentation polygon?)" if len(fields) > 5 and len(fields) % 2 else ""
+        raise ValueError(f"expected 5 fields 'class cx cy w h', got {len(fields)}{hint}")
+    values = []
+    for name, text in zip(_FIELDS, fields, strict=True):
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"{name} is not a number: {text!r}") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{name} is not finite: {text!r}")
+        values.append(value)
+    cls_value, cx, cy, w, h = values
+    if not cls_value.is_integer():
+        raise ValueError(f"class id must be an integer, got {fields[0]!r}")
+    cls = int(cls_value)
+    if not 0 <= cls < num_classes:
+        raise ValueError(f"class id {cls} out of range: names has {num_classes} classes")
+    if w <= 0 or h <= 0:
+        raise ValueError(f"box width and height must be positive, got w={w:g} h={h:g}")
+    edges = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+    if min(edges) < -COORD_TOLERANCE or max(edges) > 1 + COORD_TOLERANCE:
+        hint = " (pixel coordinates instead of normalised?)" if max(values[1:]) > 1.5 else ""
+        x1, y1, x2, y2 = edges
+        raise ValueError(
+            f"box corners ({x1:.4f}, {y1:.4f}, {x2:.4f}, {y2:.4f}) fall outside [0, 1] "
+            f"by more than {COORD_TOLERANCE:g}{hint}"
+        )
+    return cls, (cx, cy, w, h)
+
+
+def _read_label_file(
+    path: Path, num_classes: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], list[LabelError]]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        empty = (np.zeros(0, np.int64), np.zeros((0, 4), np.float32))
+        return (*empty, [LabelError(path, line, f"not UTF-8 text: {exc.reason}")])
+    return parse_label_text(text, path, num_classes)
+
+
+def read_labels(
+    path: Path, num_classes: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Class ids and normalised cxcywh boxes of a label file; raises the first `LabelError`."""
+    classes, boxes, errors = _read_label_file(path, num_classes)
+    if errors:
+        raise errors[0]
+    return classes, boxes
+
+
+def iter_split(spec: DatasetSpec, split: str) -> Iterator[Sample]:
+    """Samples of a split; an image without a label file is a background image."""
+    for image in spec.image_paths(split):
+        label = label_path_for(image)
+        if label.is_file():
+            classes, boxes = read_labels(label, spec.nc)
+            yield Sample(image, label, classes, boxes, has_label_file=True)
+        else:
+            empty = (np.zeros(0, np.int64), np.zeros((0, 4), np.float32))
+            yield Sample(image, label, *empty, has_label_file=False)
+
+
+# --- whole-dataset check ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class SplitStats:
+    """Counts for one split; ``boxes_per_class`` is indexed by class id."""
+
+    split: str
+    images: int = 0
+    background: int = 0  # images with no boxes (no label file, or an empty one)
+    no_label_file: int = 0
+    duplicates: int = 0  # images identical to an earlier one in the same split
+    boxes_per_class: list[int] = field(default_factory=list)
+
+    @property
+    def boxes(self) -> int:
+        return sum(self.boxes_per_class)
+
+
+@dataclass
+class CheckReport:
+    spec: DatasetSpec
+    splits: dict[str, SplitStats]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def format(self, max_problems: int | None = None) -> str:
+        """Readable report: per-class box counts by split, then every problem."""
+        s = self.spec
+        lines = [f"dataset {s.yaml_path} (root {s.root}, {s.nc} classes)"]
+        stats = list(self.splits.values())
+        rows = [
+            (name, *(str(st.boxes_per_class[i]) for st in stats)) for i, name in enumerate(s.names)
+        ]
+        rows += [
+            ("boxes", *(str(st.boxes) for st in stats)),
+            ("images", *(str(st.images) for st in stats)),
+            ("background images", *(str(st.background) for st in stats)),
+            ("  without label file", *(str(st.no_label_file) for st in stats)),
+            ("duplicates in split", *(str(st.duplicates) for st in stats)),
+        ]
+        header = ("class", *(st.split for st in stats))
+        widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+        for row in (header, *rows):
+            cells = [
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ]
+            lines.append("  ".join(cells))
+        if self.ok:
+            lines.append("no problems found")
+            return "\n".join(lines)
+        lines.append(f"{len(self.problems)} problem(s):")
+        shown = self.problems if max_problems is None else self.problems[:max_problems]
+        lines += [f"  {p}" for p in shown]
+        if len(shown) < len(self.problems):
+            lines.append(f"  ... and {len(self.problems) - len(shown)} more")
+        return "\n".join(lines)
+
+
+def _digest_and_decode(path: Path) -> tuple[str | None, bool]:
+    """(sha256, decodes) of an image file; sha256 is None when it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None, False
+    # A reduced decode still fails on anything cv2.imread would reject, and is much faster.
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_4)
+    return hashlib.sha256(data).hexdigest(), image is not None
+
+
+def check_dataset(spec: DatasetSpec, *, workers: int = 4, progress: bool = True) -> CheckReport:
+    """Walk every split of ``spec`` and collect every problem found."""
+    problems: list[Problem] = []
+    stats: dict[str, SplitStats] = {}
+    expected_labels: set[Path] = set()
+    seen: dict[str, tuple[str, Path]] = {}  # sha256 -> (split, first image)
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        for split in spec.splits:
+            st = stats[split] = SplitStats(split, boxes_per_class=[0] * spec.nc)
+            images = _present_images(spec, split, problems)
+            st.images = len(images)
+            for image in images:
+                label = label_path_for(image)
+                expected_labels.add(label)
+                _count_labels(label, spec.nc, st, problems)
+            results = pool.map(_digest_and_decode, images)
+            bar = tqdm(results, total=len(images), desc=f"check {split}", disable=not progress)
+            for image, (digest, decodes) in zip(images, bar, strict=True):
+                if not decodes:
+                    problems.append(Problem(image, None, "image cannot be decoded"))
+                if digest is None:
+                    continue
+                if digest not in seen:
+                    seen[digest] = (split, image)
+                    continue
+                first_split, first = seen[digest]
+                if first_split == split:
+                    st.duplicates += 1
+                else:
+                    message = f"identical to {first} in the {first_split} split"
+                    problems.append(
+                        Problem(image, None, f"{message} ({first_split}/{split} leakage)")
+                    )
+    list_files = {src for sources in spec.splits.values() for src in sources}
+    for label_dir in sorted({p.parent for p in expected_labels}):
+        if label_dir.is_dir():
+            for orphan in sorted(set(label_dir.glob("*.txt")) - expected_labels - list_files):
+                problems.append(Problem(orphan, None, "label file has no image in any split"))
+    logger.info("checked %s: %d problem(s)", spec.yaml_path, len(problems))
+    return CheckReport(spec, stats, problems)
+
+
+def _present_images(spec: DatasetSpec, split: str, problems: list[Problem]) -> list[Path]:
+    images: list[Path] = []
+    for src in spec.sources(split):
+        try:
+            images += _images_of(src, spec.root)
+        except (DatasetError, OSError) as exc:
+            problems.append(Problem(src, None, f"{split} split: {exc}"))
+    missing = [p for p in images if not p.is_file()]
+    problems += [Problem(p, None, f"{split} split lists a missing image") for p in missing]
+    gone = set(missing)
+    return [p for p in images if p not in gone]
+
+
+def _count_labels(label: Path, nc: int, st: SplitStats, problems: list[Problem]) -> None:
+    if not label.is_file():
+        st.no_label_file += 1
+        st.background += 1
+        return
+    try:
+        classes, _, errors = _read_label_file(label, nc)
+    except OSError as exc:
+        problems.append(Problem(label, None, f"cannot read label file: {exc}"))
+        return
+    problems += [Problem(e.path, e.line, e.message) for e in errors]
+    st.background += len(classes) == 0
+    for c, n in zip(*np.unique(classes, return_counts=True), strict=True):
+        st.boxes_per_class[int(c)] += int(n)
