@@ -76,4 +76,19 @@ def build_dataset(
                 sequences=spec.sequences,
                 progress=progress,
             )
-    return import_recipe(recipe, recipe_dir, out, taxonomy=taxonomy, progress=progress)
+    return import_recipe(
+        recipe,
+        recipe_dir,
+        out,
+        taxonomy=taxonomy,
+        progress=progress,
+        recipe_path=_display_path(recipe_path),
+    )
+
+
+def _display_path(path: Path) -> str:
+    """The recipe path as a user would type it: relative to the working directory if inside."""
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)

@@ -71,7 +71,9 @@ def render_card(card: dict[str, Any]) -> str:
         "Reproduce with (from the repository root, `../shared` beside it):",
         "",
         "```sh",
-        "streetwatch data build datasets/reference.yaml --out build/data/reference",
+        f"streetwatch data build {data['recipe']} --out build/data/{data.get('name')}"
+        if data.get("recipe")
+        else "# data: see data_manifest.json",
         str(training.get("command") or "(training command not recorded)"),
         str(card.get("export_command") or ""),
         "```",

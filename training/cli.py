@@ -65,7 +65,9 @@ def _import(args: argparse.Namespace) -> int:
             class_map=class_map,
         )
         recipe, recipe_dir = Recipe(name=spec.name, sources=[spec]), Path.cwd()
-    manifest = import_recipe(recipe, recipe_dir, args.out)
+    manifest = import_recipe(
+        recipe, recipe_dir, args.out, recipe_path=str(args.recipe) if args.recipe else None
+    )
     print(f"imported {recipe.name!r} into {args.out}")
     _print_counts(manifest)
     return 0

@@ -86,6 +86,14 @@ def evaluate_val_sets(model_path: Path, data_yaml: Path) -> dict[str, Any]:
     return results
 
 
+def _epochs_completed(run_dir: Path) -> int | None:
+    """Rows of ultralytics' results.csv (the final checkpoint no longer carries its epoch)."""
+    results = run_dir / "results.csv"
+    if not results.is_file():
+        return None
+    return max(len(results.read_text().strip().splitlines()) - 1, 0)
+
+
 def export_model(cfg: ExportConfig, *, argv: list[str] | None = None) -> Path:
     if not cfg.weights.is_file():
         raise FileNotFoundError(f"--weights {cfg.weights}: no such checkpoint")
@@ -150,12 +158,13 @@ def export_model(cfg: ExportConfig, *, argv: list[str] | None = None) -> Path:
             "args": run_record.get("args") or train_args,
             "wall_s": run_record.get("wall_s"),
             "transfer": run_record.get("transfer"),
-            "epochs_completed": (model.ckpt or {}).get("epoch", -1) + 1 or None,
+            "epochs_completed": _epochs_completed(run_dir),
             "data_manifest_sha256": run_record.get("data_manifest_sha256"),
         },
         "export_command": " ".join(argv) if argv else None,
         "data": {
             "name": manifest.get("name"),
+            "recipe": manifest.get("recipe"),
             "sources": [
                 {k: v for k, v in s.items() if k != "class_map"}
                 for s in manifest.get("sources", [])

@@ -144,6 +144,7 @@ def import_recipe(
     *,
     taxonomy: Taxonomy | None = None,
     progress: bool = True,
+    recipe_path: str | None = None,
 ) -> dict[str, Any]:
     """Import every source of a recipe into ``out``; returns the manifest (also written)."""
     taxonomy = taxonomy or load_taxonomy()
@@ -253,8 +254,9 @@ def import_recipe(
         if items:
             _write_atomic(out / f"val_{name}.txt", ("\n".join(sorted(items)) + "\n").encode())
             val_sets[name] = f"val_{name}.txt"
+    # no `path:` key: ultralytics then resolves the lists against this file's folder
+    # (a relative `path:` it would resolve against the working directory)
     data_yaml = {
-        "path": ".",
         "train": "train.txt",
         "val": "val.txt",
         "names": dict(enumerate(taxonomy.names)),
@@ -267,6 +269,7 @@ def import_recipe(
     )
     manifest = {
         "name": recipe.name,
+        "recipe": recipe_path,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "taxonomy_version": taxonomy.version,
         "names": taxonomy.names,
