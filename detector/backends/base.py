@@ -1,0 +1,128 @@
+"""The one small interface every inference backend implements."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from detector.detections import Detections
+from detector.errors import ModelLoadError
+from detector.image import Image, as_bgr
+from detector.metadata import ModelFormat, ModelInfo, model_info
+from detector.postprocess import Dim, decode, format_shape, output_layout
+from detector.preprocess import preprocess_batch
+
+logger = logging.getLogger(__name__)
+
+
+class Backend(ABC):
+    """Runs a detector model: BGR images in, one ``Detections`` per image out (original pixels).
+
+    Subclasses load from a model path plus keyword options, and set ``info``.
+    """
+
+    name: ClassVar[str]
+    info: ModelInfo
+
+    @abstractmethod
+    def __init__(self, path: str | Path, *, threads: int | None = None) -> None:
+        """Load the model at ``path``; ``threads`` caps the runtime's intra-op threads."""
+
+    @abstractmethod
+    def detect(
+        self, images: Sequence[Image], conf: float, iou: float, max_det: int
+    ) -> list[Detections]:
+        """Detect objects in BGR uint8 HxWx3 images."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.info.path)!r})"
+
+
+def require_file(path: Path, what: str) -> None:
+    if not path.exists():
+        raise ModelLoadError(f"{what} not found: {path}")
+    if not path.is_file():
+        raise ModelLoadError(f"{what} is not a file: {path}")
+
+
+class TensorBackend(Backend):
+    """A backend for runtimes that take a (B, 3, H, W) float tensor and return YOLO output.
+
+    Subclasses load the model, call ``_setup`` with its metadata and input/output shapes,
+    and implement ``_run``; letterboxing, batching and decoding live here.
+    """
+
+    batch_size: int | None  # None: dynamic batch axis, any batch runs in one call
+
+    def _setup(
+        self,
+        metadata: Mapping[str, Any],
+        path: Path,
+        format: ModelFormat,
+        input_shape: Sequence[Dim],
+        output_shape: Sequence[Dim],
+    ) -> None:
+        """Check that the model maps (B, 3, H, W) to YOLO output, then read its metadata."""
+        shapes = f"input {format_shape(input_shape)}, output {format_shape(output_shape)}"
+        dims = list(input_shape)
+        if len(dims) != 4 or (isinstance(dims[1], int) and dims[1] != 3) or len(output_shape) != 3:
+            raise ModelLoadError(
+                f"{path} is not a YOLO detector: {shapes}; expected input (batch, 3, height, "
+                "width) and output (batch, 4 + classes, anchors) or (batch, max_det, 6)"
+            )
+        h, w = dims[2], dims[3]
+        static_hw = (h, w) if isinstance(h, int) and isinstance(w, int) and h > 0 else None
+        self.info = model_info(metadata, path, format, static_hw)
+        try:
+            output_layout(output_shape, self.info.num_classes, self.info.end2end)
+        except ModelLoadError as exc:
+            raise ModelLoadError(
+                f"{path} is not a YOLO detector: input {format_shape(input_shape)}, {exc}"
+            ) from exc
+        batch = dims[0]
+        self.batch_size = batch if isinstance(batch, int) and batch > 0 else None
+        logger.info(
+            "loaded %s %s (%s, %d classes, input %s, batch %s) with %s",
+            self.info.name,
+            self.info.version,
+            format,
+            self.info.num_classes,
+            self.info.imgsz,
+            self.batch_size or "dynamic",
+            self.name,
+        )
+
+    @abstractmethod
+    def _run(self, blob: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Run the model on a (B, 3, H, W) blob and return its first output."""
+
+    def detect(
+        self, images: Sequence[Image], conf: float, iou: float, max_det: int
+    ) -> list[Detections]:
+        images = [as_bgr(image) for image in images]  # no copy for a valid BGR image
+        results: list[Detections] = []
+        chunk = self.batch_size or max(len(images), 1)
+        for start in range(0, len(images), chunk):
+            part = images[start : start + chunk]
+            blob, transforms = preprocess_batch(part, self.info.imgsz)
+            if self.batch_size is not None and len(part) < self.batch_size:
+                # a fixed-batch model needs a full batch; blank rows are ignored in decode
+                fill = np.zeros((self.batch_size - len(part), *blob.shape[1:]), np.float32)
+                blob = np.concatenate([blob, fill])
+            output = self._run(blob)
+            results += decode(
+                output,
+                transforms,
+                self.info.num_classes,
+                conf=conf,
+                iou=iou,
+                max_det=max_det,
+                end2end=self.info.end2end,
+            )
+        return results
