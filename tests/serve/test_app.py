@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from serve.app import create_app
+from serve.settings import Settings
+
+
+@pytest.fixture
+def client(registry: Path) -> Iterator[TestClient]:
+    settings = Settings(model=registry / "current", max_upload_bytes=200_000)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def jpeg(w: int, h: int) -> bytes:
+    ok, buf = cv2.imencode(".jpg", np.full((h, w, 3), 100, np.uint8))
+    assert ok
+    return buf.tobytes()
+
+
+def test_healthz_names_the_model(client: TestClient) -> None:
+    body = client.get("/healthz").json()
+    assert body == {"status": "ok", "model": {"name": "tiny", "version": "1.0"}}
+
+
+def test_detect_returns_boxes_in_image_pixels(client: TestClient) -> None:
+    # a 128 x 64 image letterboxes into 64 x 64 at scale 0.5 with 16 px of padding top and bottom
+    response = client.post("/v1/detect", files={"image": ("a.jpg", jpeg(128, 64), "image/jpeg")})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["image"] == {"width": 128, "height": 64}
+    assert body["model"] == {"name": "tiny", "version": "1.0"}
+    by_label = {d["label"]: d for d in body["detections"]}
+    assert set(by_label) == {"car", "stall"}
+    assert by_label["car"]["box"] == pytest.approx([24.0, 0.0, 56.0, 24.0], abs=0.2)
+    assert by_label["car"]["confidence"] == pytest.approx(0.9, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "message"),
+    [
+        (b"", 422, "empty"),
+        (b"GIF89a not really", 422, "not a decodable image"),
+        (b"\xff" * 300_000, 413, "larger than 200000 bytes"),
+    ],
+    ids=["empty", "garbage", "too-large"],
+)
+def test_bad_uploads_are_4xx_with_a_reason(
+    client: TestClient, payload: bytes, status: int, message: str
+) -> None:
+    response = client.post("/v1/detect", files={"image": ("x.jpg", payload, "image/jpeg")})
+    assert response.status_code == status
+    assert message in response.json()["detail"]
+
+
+def test_missing_image_field_is_422(client: TestClient) -> None:
+    response = client.post("/v1/detect", data={"picture": "x"})
+    assert response.status_code == 422
+    assert "image" in str(response.json()["detail"])
+
+
+def test_openapi_documents_detect(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/v1/detect" in paths and "/healthz" in paths
