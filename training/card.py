@@ -86,6 +86,23 @@ def render_card(card: dict[str, Any]) -> str:
         out.append(
             f"Fine-tuned: {t['matched']} of {t['model_tensors']} tensors transferred from the base."
         )
+    capabilities = card.get("real_data_capabilities", {})
+    if capabilities:
+        out += [
+            "",
+            "## What it finds in real photos",
+            "",
+            "Each class on the real validation set holding most of its boxes; *reliable* means "
+            "AP50 >= 0.5 on at least 10 boxes, which `tests/test_reference_model.py` holds it to.",
+            "",
+            "| class | validation set | boxes | AP50 | reliable |",
+            "| --- | --- | ---: | ---: | --- |",
+            *[
+                f"| {cls} | {c['val_set']} | {c['n_gt']} | {c['ap50']:.3f} | "
+                f"{'yes' if c['reliable'] else 'no'} |"
+                for cls, c in capabilities.items()
+            ],
+        ]
     metrics = card.get("metrics", {})
     if metrics:
         out += ["", "## Validation (onnxruntime backend, conf 0.001, NMS IoU 0.6)", ""]

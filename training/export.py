@@ -86,6 +86,26 @@ def evaluate_val_sets(model_path: Path, data_yaml: Path) -> dict[str, Any]:
     return results
 
 
+RELIABLE_AP50 = 0.5
+RELIABLE_MIN_GT = 10
+
+
+def real_data_capabilities(metrics: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
+    """Per class, its AP50 on the real validation set that holds most of its boxes, and
+    whether that is good enough to promise (AP50 >= 0.5 on at least 10 real boxes)."""
+    real_sets = {s["name"] for s in manifest.get("sources", []) if not s.get("synthetic")}
+    best: dict[str, dict[str, Any]] = {}
+    for set_name, result in metrics.items():
+        if set_name not in real_sets:
+            continue
+        for cls, m in result["metrics"]["per_class"].items():
+            if m.get("n_gt", 0) > best.get(cls, {}).get("n_gt", 0):
+                best[cls] = {"val_set": set_name, "ap50": m["ap50"], "n_gt": m["n_gt"]}
+    for entry in best.values():
+        entry["reliable"] = entry["ap50"] >= RELIABLE_AP50 and entry["n_gt"] >= RELIABLE_MIN_GT
+    return best
+
+
 def _epochs_completed(run_dir: Path) -> int | None:
     """Rows of ultralytics' results.csv (the final checkpoint no longer carries its epoch)."""
     results = run_dir / "results.csv"
@@ -174,6 +194,7 @@ def export_model(cfg: ExportConfig, *, argv: list[str] | None = None) -> Path:
             "classes_synthetic_only": manifest.get("classes_synthetic_only", names),
         },
         "metrics": metrics,
+        "real_data_capabilities": real_data_capabilities(metrics, manifest),
     }
     (staging / "card.json").write_text(json.dumps(card, indent=1, ensure_ascii=False))
     (staging / "card.md").write_text(render_card(card), encoding="utf-8")
