@@ -160,3 +160,36 @@ def test_finetune_from_checkpoint_with_other_classes(pipeline: Pipeline, tmp_pat
 
     tuned = YOLO(str(result.best))
     assert [tuned.names[i] for i in sorted(tuned.names)] == TAXONOMY.names
+
+
+def test_interrupted_run_resumes_to_the_end(pipeline: Pipeline, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    project = tmp_path / "runs"
+    last = project / "r" / "weights" / "last.pt"
+    cmd = [sys.executable, "-m", "serve.cli", "train", "--data", str(pipeline.data_yaml)]
+    cmd += ["--epochs", "3", "--imgsz", "96", "--batch", "8", "--workers", "0"]
+    cmd += ["--project", str(project), "--name", "r"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    size = -1
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+        # wait for the first checkpoint to be written completely (size steady for 0.5 s)
+        if last.exists() and last.stat().st_size == size > 0:
+            break
+        size = last.stat().st_size if last.exists() else -1
+    os.kill(proc.pid, signal.SIGKILL)  # as a power cut would
+    proc.wait()
+    assert last.exists(), "no checkpoint was written before the kill"
+
+    from training.train import resume
+
+    result = resume(last)
+    assert result.record["resumed"] is True
+    rows = (project / "r" / "results.csv").read_text().strip().splitlines()
+    assert len(rows) - 1 == 3, "the resumed run finishes all three epochs"
