@@ -112,6 +112,7 @@ def _train(args: argparse.Namespace) -> int:
             name=args.name,
             close_mosaic=args.close_mosaic,
             fraction=args.fraction,
+            cache=args.cache,
         )
         result = train(cfg, argv=_argv())
     print(f"best weights: {result.best} ({result.record['wall_s']:.0f} s)")
@@ -213,6 +214,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--name", default="streetwatch")
     p.add_argument("--close-mosaic", type=int, default=2)
     p.add_argument("--fraction", type=float, default=1.0, help="fraction of train images")
+    p.add_argument("--cache", choices=["ram", "disk"], help="cache decoded training images")
     p.add_argument("--resume", type=Path, help="last.pt of an interrupted run")
     p.set_defaults(func=_train)
 

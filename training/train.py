@@ -47,6 +47,7 @@ class TrainConfig:
     patience: int = 50
     close_mosaic: int = 2
     fraction: float = 1.0
+    cache: str | None = None  # "ram" or "disk": keep decoded images, saves JPEG decoding
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -123,6 +124,7 @@ def train(cfg: TrainConfig, *, argv: list[str] | None = None) -> TrainResult:
         "patience": cfg.patience,
         "close_mosaic": cfg.close_mosaic,
         "fraction": cfg.fraction,
+        "cache": cfg.cache or False,
         "amp": False,  # the AMP check downloads a model; CPU training does not use AMP
         "plots": False,  # plotting downloads a font
         "pretrained": cfg.base is not None,
