@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from detector.taxonomy import Taxonomy, load_taxonomy
 from training.readers import AnnotationError, SourceFormat, SourceImage, read_source
+from training.train_meta import git_revision
 
 logger = logging.getLogger(__name__)
 
@@ -270,6 +271,7 @@ def import_recipe(
     manifest = {
         "name": recipe.name,
         "recipe": recipe_path,
+        "git_revision": git_revision(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "taxonomy_version": taxonomy.version,
         "names": taxonomy.names,

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from detector.model import resolve_model_path
+from training.train_meta import git_revision
 from training.ultralytics_env import offline_ultralytics
 
 logger = logging.getLogger(__name__)
@@ -169,6 +170,7 @@ def _finish(
     record: dict[str, Any] = {
         "command": shlex.join(argv if argv is not None else ["streetwatch", *sys.argv[1:]]),
         "resumed": resumed,
+        "git_revision": git_revision(),
         "source": source,
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in args.items()},
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
