@@ -24,8 +24,8 @@ def _backdrop_view(out: Path, source: str, manifest: dict[str, Any], view: Path)
             continue
         image = out / f["image"]
         label = out / "labels" / source / f"{Path(f['image']).stem}.txt"
-        (view / "images" / "train" / image.name).symlink_to(image)
-        (view / "labels" / "train" / label.name).symlink_to(label)
+        (view / "images" / "train" / image.name).symlink_to(image.resolve())
+        (view / "labels" / "train" / label.name).symlink_to(label.resolve())
     return view
 
 

@@ -343,9 +343,9 @@ def _draw_bay(
     painter.paint(bay, register, flyer_rate, graffiti_rate)
     level = light.level(wall.normal)
     lit = scale_colors(tex, scaled(light.tint, level))
-    if glow.any():
+    if painter.lit:
         lit[glow > 0] = tex[glow > 0]
-        _glows(canvas, cam, wall, bay, glow, ppm, y_top)
+        _glows(canvas, cam, wall, bay, painter.lit)
     c0 = min(max(round((s0 - bay.s0) * ppm), 0), w_px - 1)
     c1 = min(max(round((s1 - bay.s0) * ppm), c0 + 1), w_px)
     origin = wall.point(bay.s0 + c0 / ppm, y_top)
@@ -357,22 +357,20 @@ def _draw_bay(
 
 
 def _glows(
-    canvas: Canvas, cam: Camera, wall: Wall, bay: Bay, glow: U8, ppm: float, y_top: float
+    canvas: Canvas,
+    cam: Camera,
+    wall: Wall,
+    bay: Bay,
+    rects: list[tuple[float, float, float, float]],
 ) -> None:
-    """Night: lit signs and windows shine."""
-    n, _, stats, centres = cv2.connectedComponentsWithStats(glow, connectivity=4)
-    for k in range(1, min(n, 12)):
-        _, _, w, h, area = stats[k]
-        if area < 4:
-            continue
-        cx, cy = centres[k]
-        p = wall.point(bay.s0 + cx / ppm, y_top - cy / ppm)
+    """Night: lit signs and windows (metre rects on the bay) shine."""
+    for s0, y0, s1, y1 in sorted(rects, key=lambda r: -(r[2] - r[0]) * (r[3] - r[1]))[:12]:
+        p = wall.point(bay.s0 + (s0 + s1) / 2, (y0 + y1) / 2)
         uv, z = cam.project(p[None])
         if z[0] > 0.6:
-            r = 0.5 * max(w, h) / ppm * cam.focal / float(z[0])
-            canvas.lights.append(
-                Light(float(uv[0, 0]), float(uv[0, 1]), max(r, 2.0), (200, 230, 255), 0.35)
-            )
+            r = 0.5 * max(s1 - s0, y1 - y0) * cam.focal / float(z[0])
+            color = (200.0, 230.0, 255.0)
+            canvas.lights.append(Light(float(uv[0, 0]), float(uv[0, 1]), max(r, 2.0), color, 0.35))
 
 
 class _BayPainter:
@@ -392,6 +390,7 @@ class _BayPainter:
         self.tex, self.owners, self.glow = tex, owners, glow
         self.ppm, self.y_top, self.rng, self.night = ppm, y_top, rng, night
         self.detail = detail  # px per metre on screen: what is too small to see is not painted
+        self.lit: list[tuple[float, float, float, float]] = []  # glowing rects, for the bloom
 
     def px(self, s0: float, y0: float, s1: float, y1: float) -> tuple[int, int, int, int]:
         """Pixel rect (x0, r0, x1, r1) of the metre rect with corners (s0, y0), (s1, y1)."""
@@ -408,6 +407,12 @@ class _BayPainter:
         if x1 > x0 and r1 > r0:
             cv2.rectangle(self.tex, (x0, r0), (x1 - 1, r1 - 1), color, -1)
             cv2.rectangle(self.owners, (x0, r0), (x1 - 1, r1 - 1), 0, -1)
+
+    def shine(self, s0: float, y0: float, s1: float, y1: float) -> None:
+        """Mark a rect as lit: unshaded at night and blooming."""
+        x0, r0, x1, r1 = self.px(s0, y0, s1, y1)
+        self.glow[r0:r1, x0:x1] = 255
+        self.lit.append((s0, y0, s1, y1))
 
     def put(
         self,
@@ -449,6 +454,7 @@ class _BayPainter:
         own[cover] = ident
         if glow:
             self.glow[r0 : r0 + hh, x0 : x0 + ww][cover] = 255
+            self.lit.append((min(s0, s1), min(y0, y1), max(s0, s1), max(y0, y1)))
 
     # -- the bay --------------------------------------------------------------------------
 
@@ -530,19 +536,23 @@ class _BayPainter:
             self._graffiti(lo, hi, front_top, register)
 
     def _wall(self, b: Building) -> None:
-        self.tex[:] = b.wall
-        self.owners[:] = 0
+        self.tex[:] = np.array(b.wall, np.uint8)  # owners start at 0
         h, w = self.owners.shape
         step = {"tiles": 0.3, "brick": 0.08, "plaster": 0.0}[b.material] * self.ppm
         if step >= 3:
-            line = scaled(b.wall, 0.9)
-            self.tex[np.arange(step, h, step).astype(np.intp)] = line
+            line = np.array(scaled(b.wall, 0.9), np.uint8)
+            # float steps can land exactly on the edge: keep indices inside the texture
+            rows = np.arange(step, h, step).astype(np.intp)
+            self.tex[rows[rows < h]] = line
             if b.material == "tiles":
-                self.tex[:, np.arange(step, w, step).astype(np.intp)] = line
+                cols = np.arange(step, w, step).astype(np.intp)
+                self.tex[:, cols[cols < w]] = line
         top = (self.y_top - b.height) * self.ppm
         if top > -1:  # cornice
             r = max(0, round(top))
-            self.tex[r : r + max(1, round(0.3 * self.ppm))] = scaled(b.wall, 0.75)
+            self.tex[r : r + max(1, round(0.3 * self.ppm))] = np.array(
+                scaled(b.wall, 0.75), np.uint8
+            )
 
     def _upper_floors(self, bay: Bay) -> None:
         rng, b = self.rng, bay.building
@@ -559,8 +569,7 @@ class _BayPainter:
                     pane = jitter(rng, (120, 200, 240), 15) if lit else jitter(rng, glass, 12)
                     self.rect(ls, y, ls + b.window_w, y + 1.5, pane)
                     if lit:
-                        x0, r0, x1, r1 = self.px(ls, y, ls + b.window_w, y + 1.5)
-                        self.glow[r0:r1, x0:x1] = 255
+                        self.shine(ls, y, ls + b.window_w, y + 1.5)
                     elif rng.random() < 0.3:
                         self.rect(
                             ls,
@@ -584,8 +593,7 @@ class _BayPainter:
         self.rect(s0, 0.25, s1, top, frame)
         self.rect(s0 + 0.06, 0.3, s1 - 0.06, top - 0.06, inside)
         if self.night:
-            x0, r0, x1, r1 = self.px(s0 + 0.06, 0.3, s1 - 0.06, top - 0.06)
-            self.glow[r0:r1, x0:x1] = 255
+            self.shine(s0 + 0.06, 0.3, s1 - 0.06, top - 0.06)
         door = between(rng, s0 + 0.3, s1 - 1.3)
         self.rect(door - 0.04, 0.25, door + 1.0, top - 0.3, frame)
         self.rect(door + 0.04, 0.3, door + 0.92, top - 0.36, scaled(inside, 0.8))
@@ -624,8 +632,11 @@ class _BayPainter:
         if self.detail < 12:
             self.rect(s0, 0.25, s1, top, (50, 60, 70) if not self.night else (110, 160, 210))
             return
+        # painted small and scaled up by put(): packs on a shelf need no more detail
         shelf = sprites.shelves(
-            rng, max(8, round((s1 - s0) * self.ppm)), max(8, round((top - 0.25) * self.ppm))
+            rng,
+            max(8, min(160, round((s1 - s0) * self.ppm))),
+            max(8, min(100, round((top - 0.25) * self.ppm))),
         )
         if not self.night:
             shelf = (shelf * 0.7).astype(np.uint8)
