@@ -117,13 +117,18 @@ def compose(
 
 
 def _paste_ground(rng: np.random.Generator, canvas: Canvas, taken: list[F64]) -> None:
-    """Stalls, goods and garbage stood on a guessed ground plane in the lower part of the photo."""
+    """Stalls, goods and garbage stood on the pavement along the bottom of the photo.
+
+    The photo's geometry is unknown; most backdrops are street-level views of facades,
+    so a camera at eye height looking nearly level sizes the objects, and they are kept
+    only where they stand low in the frame and are not taller than half of it.
+    """
     width, height = canvas.width, canvas.height
     cam = Camera.look(
         (width, height),
-        np.array([0.0, rng.uniform(1.8, 6.0), 0.0]),
+        np.array([0.0, rng.uniform(1.4, 2.4), 0.0]),
         yaw=0.0,
-        pitch=float(np.deg2rad(rng.uniform(8, 30))),
+        pitch=float(np.deg2rad(rng.uniform(0, 10))),
         hfov=float(np.deg2rad(rng.uniform(55, 80))),
     )
     light = paste_lighting()
@@ -132,13 +137,16 @@ def _paste_ground(rng: np.random.Generator, canvas: Canvas, taken: list[F64]) ->
         name, build, _ = _GROUND[int(rng.choice(len(_GROUND), p=weights / weights.sum()))]
         for _ in range(6):
             base = cam.ground_point(
-                rng.uniform(0.08, 0.92) * width, rng.uniform(0.62, 0.97) * height
+                rng.uniform(0.08, 0.92) * width, rng.uniform(0.84, 0.99) * height
             )
-            if base is None or cam.depth(base[None])[0] > 25:
+            if base is None:
                 continue
             prop = build(rng, base, rng.uniform(0, 2 * np.pi), cam)
             layer = Canvas(width, height, transparent=True)
             prop.draw(layer, cam, light)
+            ys = np.flatnonzero(layer.owner.any(axis=1))
+            if len(ys) == 0 or ys[-1] - ys[0] > 0.5 * height or ys[-1] < 0.8 * height:
+                continue
 
             def shadow(target: Canvas, prop: Prop = prop) -> None:
                 prop.shadow(target, cam, light)
@@ -228,6 +236,7 @@ def _composite(
     obj = np.clip(obj * (gain * tint), 0, 255)
     if shadow is not None:
         shadow(canvas)
+        canvas.flush_shadows(soften=max(1.0, 0.004 * canvas.width))
     a = alpha[..., None]
     roi[:] = np.clip(roi * (1 - a) + obj * a, 0, 255).astype(np.uint8)
     ident = canvas.register(name, box)

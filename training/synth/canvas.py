@@ -90,6 +90,8 @@ class Canvas:
         self.lights: list[Light] = []
         self._active = 0
         self._extent = np.array([np.inf, np.inf, -np.inf, -np.inf])
+        self._shadows: U8 | None = None
+        self._shadow_box = [0, 0, 0, 0]
 
     def copy(self) -> Canvas:
         twin = Canvas(self.width, self.height, image=self.image.copy())
@@ -216,6 +218,34 @@ class Canvas:
         if self.alpha is not None:
             cv2.circle(self.alpha, c, r, 255, -1, cv2.LINE_AA, _SHIFT)
         self._grow(center[0] - radius, center[1] - radius, center[0] + radius, center[1] + radius)
+
+    def shadow(self, uv: F64, darkness: float) -> None:
+        """Queue a shadow polygon (0..1 darkness); ``flush_shadows`` applies all of them at once."""
+        if len(uv) < 3:
+            return
+        if self._shadows is None:
+            self._shadows = np.zeros((self.height, self.width), np.uint8)
+            self._shadow_box = [self.width, self.height, 0, 0]
+        cv2.fillPoly(self._shadows, [_fixed(uv)], round(255 * darkness), cv2.LINE_8, _SHIFT)
+        lo, hi = uv.min(axis=0), uv.max(axis=0)
+        box = self._shadow_box
+        box[0], box[1] = min(box[0], int(lo[0])), min(box[1], int(lo[1]))
+        box[2], box[3] = max(box[2], int(np.ceil(hi[0]))), max(box[3], int(np.ceil(hi[1])))
+
+    def flush_shadows(self, soften: float) -> None:
+        """Darken the image under the queued shadows, blurred by ``soften`` pixels."""
+        if self._shadows is None:
+            return
+        pad = int(3 * soften) + 1
+        x0, y0 = max(self._shadow_box[0] - pad, 0), max(self._shadow_box[1] - pad, 0)
+        x1 = min(self._shadow_box[2] + pad, self.width)
+        y1 = min(self._shadow_box[3] + pad, self.height)
+        if x1 > x0 and y1 > y0:
+            dark = cv2.GaussianBlur(self._shadows[y0:y1, x0:x1], (0, 0), soften)
+            half = np.asarray(0.5 - np.asarray(dark, np.float32) * (0.5 / 255.0), np.float32)
+            roi = self.image[y0:y1, x0:x1]
+            roi[:] = cv2.blendLinear(roi, roi, half, half)
+        self._shadows = None
 
     def tint(self, uv: F64, gain: float | Color, *, soften: float = 0.0) -> None:
         """Multiply the pixels under a polygon (shadows < 1, light pools > 1); owners unchanged."""

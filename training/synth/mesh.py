@@ -254,13 +254,18 @@ def _draw_faces(canvas: Canvas, cam: Camera, light: Lighting, part: Part, pose: 
     order = range(len(faces))
     if part.two_sided:
         order = np.argsort(-cam.depth(centroids), kind="stable").tolist()
-    for i in order:
+    shown = [i for i in order if facing[i] > 0 or part.two_sided]
+    decals = [d for i in shown for d in faces[i].decals]
+    if decals:  # project every decal of the visible faces in one go
+        d_counts = [len(d.points) for d in decals]
+        d_world = np.concatenate([d.points for d in decals]) @ rot + pose.position
+        d_uv, d_z = cam.project(d_world)
+        d_front = d_z >= NEAR
+        d_starts = np.cumsum([0, *d_counts])
+    k = 0
+    for i in shown:
         face = faces[i]
-        normal = normals[i]
-        if facing[i] <= 0:
-            if not part.two_sided:
-                continue
-            normal = -normal
+        normal = normals[i] if facing[i] > 0 else -normals[i]
         if part.hull is None:
             face_uv = (
                 uv[starts[i] : starts[i] + counts[i]]
@@ -268,11 +273,14 @@ def _draw_faces(canvas: Canvas, cam: Camera, light: Lighting, part: Part, pose: 
                 else cam.project_polygon(world[starts[i] : starts[i] + counts[i]])
             )
             if face_uv is None:
+                k += len(face.decals)
                 continue
             color = face.color if face.emissive else light.shade(face.color, normal)
             canvas.fill(face_uv, color, convex=not part.two_sided)
         for d in face.decals:
-            duv = cam.project_polygon(d.points @ rot + pose.position)
+            a, b = d_starts[k], d_starts[k + 1]
+            k += 1
+            duv = d_uv[a:b] if d_front[a:b].all() else cam.project_polygon(d_world[a:b])
             if duv is not None:
                 canvas.fill(duv, d.color if d.emissive else light.shade(d.color, normal))
 
@@ -292,8 +300,7 @@ def cast_shadow(
     pts = np.c_[hull[:, 0], np.full(len(hull), ground + 0.01), hull[:, 1]]
     uv = cam.project_polygon(pts)
     if uv is not None:
-        soften = max(0.6, 0.04 * cam.scale_at(pose.position))
-        canvas.tint(uv, 1.0 - light.shadow, soften=soften)
+        canvas.shadow(uv, light.shadow)
 
 
 @dataclass(eq=False)

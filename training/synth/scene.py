@@ -36,6 +36,7 @@ class Scene:
         items = depth_sorted([*self.props, *extra], self.cam)
         for p in items:
             p.shadow(canvas, self.cam, self.light)
+        canvas.flush_shadows(soften=max(1.0, 0.004 * canvas.width))
         for p in items:
             p.draw(canvas, self.cam, self.light)
         return canvas
@@ -60,25 +61,29 @@ def build_scene(
     canvas = Canvas(*size)
     draw_sky(canvas, cam, light, rng)
     flyer_rate, graffiti_rate = rng.uniform(0.15, 0.6), rng.uniform(0.1, 0.45)
+    shops: list[tuple[float, float]] = []  # z ranges of our shop fronts, for goods put out
     for wall, share in ((Wall(0.0, 1), 1.0), (Wall(street.opposite, -1), 0.5)):
         # wall.side * z is the distance along the wall as its viewer reads it
         lo, hi = sorted((wall.side * (cam.center[2] - 220.0), wall.side * (cam.center[2] + 220.0)))
         seen = visible_range(cam, wall, lo, hi)
         if seen is not None:
-            start = seen[0] - rng.uniform(0.0, 8.0)
+            bays = plan(rng, seen[0] - rng.uniform(0.0, 8.0), seen[1])
             draw_wall(
                 canvas,
                 cam,
                 light,
                 rng,
                 wall,
-                plan(rng, start, seen[1]),
+                bays,
                 flyer_rate=flyer_rate * share,
                 graffiti_rate=graffiti_rate * share,
             )
+            if wall.side > 0:
+                shops = [(b.s0 + 0.3, b.s1 - 0.3) for b in bays if b.kind in ("glass", "open")]
     draw_ground(canvas, cam, light, rng, street)
     _building_shadow(canvas, cam, light, street, rng)
     placer = Placer(rng, cam, street)
+    placer.shops = shops
     if first is not None:
         first(placer)
     _furniture(placer, light)
@@ -102,6 +107,7 @@ class Placer:
     ) -> None:
         self.rng, self.cam, self.street = rng, cam, street
         self.props: list[Prop] = [] if props is None else props  # shared, not copied
+        self.shops: list[tuple[float, float]] = []
         self.lamps: list[F64] = []
         self._zs = cam.center[2] + np.arange(-120.0, 120.0, 0.5)
 
@@ -130,10 +136,14 @@ class Placer:
         *,
         max_depth: float = 35.0,
         tries: int = 10,
+        z_range: tuple[float, float] | None = None,
     ) -> F64 | None:
+        """A visible ground point in the x band (and z range) where ``extent`` is free."""
         for _ in range(tries):
             x = between(self.rng, x_lo, x_hi)
             zs = self.visible_z(x, y, max_depth=max_depth)
+            if z_range is not None:
+                zs = zs[(zs >= z_range[0]) & (zs <= z_range[1])]
             if len(zs) == 0:
                 continue
             z = float(zs[int(self.rng.integers(len(zs)))] + self.rng.uniform(-0.25, 0.25))
@@ -165,10 +175,11 @@ class Placer:
         extent: tuple[float, float],
         *,
         max_depth: float = 35.0,
+        z_range: tuple[float, float] | None = None,
     ) -> Prop | None:
         """Build a prop at a free spot; the builder's own extent is checked again."""
         for _ in range(4):
-            base = self.spot(x_lo, x_hi, y, extent, max_depth=max_depth)
+            base = self.spot(x_lo, x_hi, y, extent, max_depth=max_depth, z_range=z_range)
             if base is None:
                 return None
             prop = build(self.rng, base, heading, self.cam)
@@ -242,6 +253,25 @@ def _furniture(pl: Placer, light: Lighting) -> None:
     del light
 
 
+def _blade_sign(pl: Placer) -> None:
+    """A vertical shop sign on a bracket, perpendicular to the facade (an outdoor_ad)."""
+    rng, cam = pl.rng, pl.cam
+    w, h = rng.uniform(0.45, 0.9), rng.uniform(1.0, 2.5)
+    zs = pl.visible_z(0.6, rng.uniform(3.0, 5.0), min_depth=3.0, max_depth=30.0, lift=0.0)
+    if len(zs) == 0:
+        return
+    z = float(zs[int(rng.integers(len(zs)))])
+    y = rng.uniform(2.8, 5.0) + h / 2
+    centre = np.array([0.15 + w / 2, y, z])
+    normal = np.array([0.0, 0.0, 1.0 if cam.center[2] > z else -1.0])
+    sw, sh = _px(cam, centre, w, h)
+    board = printed.signboard(rng, sh, sw)  # painted landscape, stood on end: vertical text
+    rgba = np.dstack([np.ascontiguousarray(np.rot90(board)), np.full((sh, sw), 255, np.uint8)])
+    piece = plane_sprite(rgba, np.array([0.0, 0.0, sw, sh]), centre, normal, w, h)
+    base = np.array([0.15 + w / 2, pl.street.kerb_height, z])
+    pl.add(Prop("outdoor_ad", base, (w / 2, 0.05), [piece], contact=0.0))
+
+
 def _pole_flyers(pl: Placer, base: F64, radius: float) -> None:
     rng, cam = pl.rng, pl.cam
     to_cam = cam.center - base
@@ -310,9 +340,16 @@ def _labelled(pl: Placer, light: Lighting) -> None:
     kh = st.kerb_height
     facing = float(np.pi / 2)  # towards the street
     for _ in range(_count(rng, [0.35, 0.35, 0.2, 0.1])):
-        pl.place(
-            props.goods, 0.35, min(1.8, st.kerb - 0.6), kh, facing + rng.normal(0, 0.15), (0.5, 0.6)
-        )
+        # goods spill out of a shop door when one is in view, else anywhere by the wall
+        shop = pl.shops[int(rng.integers(len(pl.shops)))] if pl.shops else None
+        heading = facing + rng.normal(0, 0.15)
+        x_hi = min(1.8, st.kerb - 0.6)
+        if shop is None or not pl.place(
+            props.goods, 0.35, x_hi, kh, heading, (0.5, 0.6), z_range=shop
+        ):
+            pl.place(props.goods, 0.35, x_hi, kh, heading, (0.5, 0.6))
+    for _ in range(_count(rng, [0.4, 0.35, 0.25])):  # blade signs sticking out of the facade
+        _blade_sign(pl)
     for _ in range(_count(rng, [0.5, 0.38, 0.12])):
         on_road = rng.random() < 0.2
         x_lo, x_hi, y = (st.kerb + 0.8, st.kerb + 1.3, 0.0) if on_road else (1.2, st.kerb - 1.0, kh)

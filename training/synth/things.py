@@ -108,8 +108,7 @@ class Prop:
             )
             uv = cam.project_polygon(ring)
             if uv is not None:
-                soft = max(0.8, 0.08 * cam.scale_at(self.base) * min(ex, ez))
-                canvas.tint(uv, 1.0 - self.contact * (0.6 if light.dark else 1.0), soften=soft)
+                canvas.shadow(uv, self.contact * (0.6 if light.dark else 1.0))
         for piece in self.pieces:
             piece.shadow(canvas, cam, light)
 
