@@ -68,7 +68,10 @@ def render_card(card: dict[str, Any]) -> str:
         "",
         "## How it was made",
         "",
-        "Reproduce with (from the repository root, `../shared` beside it):",
+        "Reproduce with (from the repository root, `../shared` beside it; the dataset was "
+        f"built at revision `{data.get('git_revision')}`, the model trained at "
+        f"`{training.get('git_revision')}`: the synthetic scenes depend on the generator's code, "
+        "so check out the dataset revision to rebuild the same images):",
         "",
         "```sh",
         f"streetwatch data build {data['recipe']} --out build/data/{data.get('name')}"

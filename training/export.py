@@ -177,6 +177,7 @@ def export_model(cfg: ExportConfig, *, argv: list[str] | None = None) -> Path:
             "command": run_record.get("command"),
             "args": run_record.get("args") or train_args,
             "wall_s": run_record.get("wall_s"),
+            "git_revision": run_record.get("git_revision"),
             "transfer": run_record.get("transfer"),
             "epochs_completed": _epochs_completed(run_dir),
             "data_manifest_sha256": run_record.get("data_manifest_sha256"),
@@ -185,6 +186,7 @@ def export_model(cfg: ExportConfig, *, argv: list[str] | None = None) -> Path:
         "data": {
             "name": manifest.get("name"),
             "recipe": manifest.get("recipe"),
+            "git_revision": manifest.get("git_revision"),
             "sources": [
                 {k: v for k, v in s.items() if k != "class_map"}
                 for s in manifest.get("sources", [])
