@@ -133,16 +133,10 @@ def test_every_class_appears_in_60_images(
     assert seen == set(NAMES), f"never drawn: {sorted(set(NAMES) - seen)}"
 
 
-def test_clip_tracks_are_consistent(tmp_path: Path) -> None:
-    report = generate_dataset(tmp_path, 0, seed=1, sequences=1, sequence_length=6, progress=False)
-    assert report.sequences == 1
-    clip = tmp_path / "sequences" / "seq_000"
+def read_clip(clip: Path) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+    """meta.json and, per track id: class, motion, set of boxes, frames present."""
     meta = json.loads((clip / "meta.json").read_text())
-    assert meta["seed"] == 1 and meta["fps"] > 0 and len(meta["frames"]) == 6
-    classes: dict[int, str] = {}
-    boxes: dict[int, set[tuple[float, ...]]] = {}
-    motion: dict[int, str] = {}
-    present: dict[int, list[int]] = {}
+    tracks: dict[int, dict[str, Any]] = {}
     for t, frame in enumerate(meta["frames"]):
         assert frame["file"] == f"frame_{t:04d}.jpg" and (clip / frame["file"]).is_file()
         assert frame["t_s"] == pytest.approx(t / meta["fps"])
@@ -151,21 +145,32 @@ def test_clip_tracks_are_consistent(tmp_path: Path) -> None:
         ids = [o["track_id"] for o in frame["objects"]]
         assert len(ids) == len(set(ids)), "a track appears once per frame"
         for o in frame["objects"]:
-            tid = o["track_id"]
-            assert classes.setdefault(tid, o["class"]) == o["class"], "a track keeps its class"
-            assert motion.setdefault(tid, o["motion"]) == o["motion"]
-            boxes.setdefault(tid, set()).add(tuple(o["box_xyxy_px"]))
-            present.setdefault(tid, []).append(t)
-    static = [tid for tid, m in motion.items() if m == "static"]
-    assert len(static) >= 3
-    assert all(len(boxes[tid]) == 1 for tid in static), "static objects stay put"
-    static_classes = {classes[tid] for tid in static if len(present[tid]) >= 3}
+            info = tracks.setdefault(
+                o["track_id"], {"class": o["class"], "motion": o["motion"], "boxes": set(), "t": []}
+            )
+            assert (info["class"], info["motion"]) == (o["class"], o["motion"]), "tracks keep class"
+            info["boxes"].add(tuple(o["box_xyxy_px"]))
+            info["t"].append(t)
+    return meta, tracks
+
+
+def test_clips_have_stable_tracks(tmp_path: Path) -> None:
+    report = generate_dataset(tmp_path, 0, seed=1, sequences=2, sequence_length=6, progress=False)
+    assert report.sequences == 2
+    static_classes: set[str] = set()
+    for k in range(2):
+        meta, tracks = read_clip(tmp_path / "sequences" / f"seq_{k:03d}")
+        assert meta["seed"] == 1 and meta["fps"] > 0 and len(meta["frames"]) == 6
+        static = [tr for tr in tracks.values() if tr["motion"] == "static"]
+        assert len(static) >= 3
+        assert all(len(tr["boxes"]) == 1 for tr in static), "static objects stay put"
+        static_classes |= {tr["class"] for tr in static if len(tr["t"]) >= 3}
+        for tr in tracks.values():
+            if tr["motion"] == "appears":
+                assert min(tr["t"]) >= 3 and len(tr["boxes"]) == 1, "appears half way, then stays"
+        moving = [tr for tr in tracks.values() if tr["motion"] == "moving"]
+        assert all(len(tr["boxes"]) == len(tr["t"]) for tr in moving), "movers move every frame"
     assert {"car", "stall", "garbage", "flyer"} <= static_classes
-    appearing = [tid for tid, m in motion.items() if m == "appears"]
-    assert len(appearing) == 1 and min(present[appearing[0]]) >= 3
-    assert len(boxes[appearing[0]]) == 1
-    moving = [tid for tid, m in motion.items() if m == "moving"]
-    assert moving and any(len(boxes[tid]) > 1 for tid in moving), "movers move"
 
 
 def _backdrop(root: Path) -> None:

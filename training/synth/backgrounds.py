@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from training.synth import printed, props, sprites
+from training.synth import printed, sprites, trading, waste
 from training.synth.camera import F64, Camera
 from training.synth.canvas import Canvas
 from training.synth.lighting import paste_lighting
@@ -26,10 +26,10 @@ MAX_COVER = 0.2  # the most of an existing labelled box a pasted object may hide
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 GroundBuilder = Callable[[np.random.Generator, F64, float, Camera], Prop]
 _GROUND: tuple[tuple[str, GroundBuilder, float], ...] = (
-    ("stall", props.stall, 0.25),
-    ("goods", props.goods, 0.3),
-    ("garbage", props.garbage, 0.3),
-    ("garbage_overflow", props.overflow, 0.15),
+    ("stall", trading.stall, 0.25),
+    ("goods", trading.goods, 0.3),
+    ("garbage", waste.garbage, 0.3),
+    ("garbage_overflow", waste.overflow, 0.15),
 )
 
 

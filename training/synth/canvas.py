@@ -57,6 +57,23 @@ def _fixed(points: F64) -> npt.NDArray[np.int32]:
     return np.round(points * _ONE).astype(np.int32).reshape(-1, 1, 2)
 
 
+def solid(height: int, width: int, color: Color) -> U8:
+    """A BGR image of one colour (cv2 fills far faster than numpy broadcasting a pixel)."""
+    img = np.empty((height, width, 3), np.uint8)
+    cv2.rectangle(img, (0, 0), (width - 1, height - 1), color, -1)
+    return img
+
+
+def fill(
+    img: U8, color: Color, x0: int = 0, y0: int = 0, x1: int | None = None, y1: int | None = None
+) -> None:
+    """Fill the rectangle [x0, x1) x [y0, y1) of ``img`` (whole image by default)."""
+    h, w = img.shape[:2]
+    x1, y1 = w if x1 is None else x1, h if y1 is None else y1
+    if x1 > x0 and y1 > y0:
+        cv2.rectangle(img, (x0, y0), (x1 - 1, y1 - 1), color, -1)
+
+
 def scale_colors(img: U8, gain: float | Color) -> U8:
     """Multiply the colour channels of a BGR or BGRA image (alpha kept), saturating."""
     g = gain if isinstance(gain, tuple) else (gain, gain, gain)
@@ -175,8 +192,9 @@ class Canvas:
         draw(self.owner, pts, self._active, cv2.LINE_8, _SHIFT)
         if self.alpha is not None:
             draw(self.alpha, pts, 255, cv2.LINE_AA, _SHIFT)
-        lo, hi = uv.min(axis=0), uv.max(axis=0)
-        self._grow(lo[0], lo[1], hi[0], hi[1])
+        if self._active:
+            lo, hi = uv.min(axis=0), uv.max(axis=0)
+            self._grow(lo[0], lo[1], hi[0], hi[1])
 
     def line(self, a: F64, b: F64, color: Color, thickness: float) -> None:
         t = max(1, round(thickness))
@@ -369,12 +387,21 @@ class Canvas:
     # -- labels -----------------------------------------------------------------------------
 
     def labels(
-        self, names: Sequence[str], *, min_visible: float = 0.4, min_size: float = 6.0
+        self,
+        names: Sequence[str],
+        *,
+        min_visible: float = 0.4,
+        min_inside: float = 0.25,
+        min_size: float = 6.0,
     ) -> Detections:
-        """Boxes of the instances still at least ``min_visible`` visible and ``min_size`` px.
+        """Boxes of the instances worth labelling, in image pixels.
 
-        Drawn instances get the tight box of the pixels they own; box instances keep
-        their box clipped to the image.
+        An instance is kept when at least ``min_visible`` of its part inside the image is
+        not hidden by things in front of it (occlusion), at least ``min_inside`` of it is
+        inside the image (truncation: a bus half out of frame is still labelled, a bumper
+        is not) and its box is ``min_size`` px or more each way. Drawn instances get the
+        tight box of the pixels they own; box instances (background photo labels) keep
+        their box clipped to the image, with the truncation rule only.
         """
         n = len(self.instances)
         if n == 0:
@@ -407,15 +434,17 @@ class Canvas:
                     min(b[2], self.width),
                     min(b[3], self.height),
                 ]
-                visible = inside_fraction(b, self.width, self.height)
+                inside = inside_fraction(b, self.width, self.height)
+                unhidden = 1.0
                 size_ok = min(box[2] - box[0], box[3] - box[1]) >= 2.0
             else:
-                if counts[ident] == 0 or inst.area <= 0:
+                inside = inside_fraction(inst.full, self.width, self.height)
+                if counts[ident] == 0 or inst.area <= 0 or inside <= 0:
                     continue
                 box = [float(lo_x[ident]), float(lo_y[ident]), hi_x[ident] + 1.0, hi_y[ident] + 1.0]
-                visible = counts[ident] / inst.area
+                unhidden = counts[ident] / (inst.area * inside)
                 size_ok = min(box[2] - box[0], box[3] - box[1]) >= min_size
-            if visible >= min_visible and size_ok:
+            if unhidden >= min_visible and inside >= min_inside and size_ok:
                 boxes.append(box)
                 classes.append(index[inst.class_name])
                 tracks.append(inst.track_id)

@@ -97,7 +97,12 @@ def develop(
         out = np.asarray(cv2.GaussianBlur(out, (0, 0), photo.blur_sigma), np.uint8)
     if photo.noise > 0:
         n = photo.noise
-        noise = rng.integers(-n, n + 1, out.shape, dtype=np.int16)
+        luma = rng.integers(-n, n + 1, out.shape[:2], dtype=np.int16)
+        # mostly brightness noise, with a coarser colour component as in real sensors
+        h, w = out.shape[:2]
+        chroma = rng.integers(-(n // 2), n // 2 + 1, (h // 2 + 1, w // 2 + 1, 3), dtype=np.int16)
+        chroma = np.asarray(cv2.resize(chroma, (w, h), interpolation=cv2.INTER_NEAREST), np.int16)
+        noise = np.asarray(cv2.add(chroma, cv2.merge([luma, luma, luma])), np.int16)
         out = np.asarray(cv2.add(out, noise, dtype=cv2.CV_8U), np.uint8)
     return out
 

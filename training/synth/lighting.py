@@ -25,11 +25,6 @@ def lighter(color: Color, amount: float) -> Color:
     )
 
 
-def times(color: Color, gain: Color) -> Color:
-    """Channel-wise product."""
-    return (color[0] * gain[0], color[1] * gain[1], color[2] * gain[2])
-
-
 class Period(StrEnum):
     DAY = "day"
     OVERCAST = "overcast"

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import cv2
 import numpy as np
 
-from training.synth.camera import F64, NEAR, UP, Camera, cross, heading_axes
+from training.synth.camera import F64, NEAR, UP, Camera, heading_axes
 from training.synth.canvas import Canvas, Light
 from training.synth.lighting import Color, Lighting
 
@@ -37,13 +38,11 @@ class Face:
     def sub(self, s0: float, s1: float, t0: float, t1: float) -> F64:
         """Sub-quad of a quad face: s across (corner 0 -> 1), t down (corner 0 -> 3)."""
         p = self.points
-
-        def at(s: float, t: float) -> F64:
-            top = p[0] + (p[1] - p[0]) * s
-            bottom = p[3] + (p[2] - p[3]) * s
-            return np.asarray(top + (bottom - top) * t, np.float64)
-
-        return np.stack([at(s0, t0), at(s1, t0), at(s1, t1), at(s0, t1)])
+        s = np.array([[s0], [s1], [s1], [s0]])
+        t = np.array([[t0], [t0], [t1], [t1]])
+        top = p[0] + (p[1] - p[0]) * s
+        bottom = p[3] + (p[2] - p[3]) * s
+        return np.asarray(top + (bottom - top) * t, np.float64)
 
     def decal(
         self, s0: float, s1: float, t0: float, t1: float, color: Color, *, emissive: bool = False
@@ -107,92 +106,86 @@ def frustum(
     """
     ba0, ba1, bc0, bc1 = bottom
     ta0, ta1, tc0, tc1 = top
-
-    def bp(a: float, c: float) -> list[float]:
-        return [a, b0, c]
-
-    def tp(a: float, c: float) -> list[float]:
-        return [a, b1, c]
-
-    faces = [
-        # front (a1), seen from the front the viewer's left is +c
-        _face([tp(ta1, tc1), tp(ta1, tc0), bp(ba1, bc0), bp(ba1, bc1)], color),
-        _face([tp(ta0, tc0), tp(ta0, tc1), bp(ba0, bc1), bp(ba0, bc0)], color),
-        _face([tp(ta0, tc1), tp(ta1, tc1), bp(ba1, bc1), bp(ba0, bc1)], color),  # right (+c)
-        _face([tp(ta1, tc0), tp(ta0, tc0), bp(ba0, bc0), bp(ba1, bc0)], color),  # left
-        _face([tp(ta0, tc0), tp(ta1, tc0), tp(ta1, tc1), tp(ta0, tc1)], color),  # top
-        _face([bp(ba0, bc0), bp(ba1, bc0), bp(ba1, bc1), bp(ba0, bc1)], color),  # bottom
-    ]
-    centre = np.mean([f.points.mean(axis=0) for f in faces], axis=0)
-    for f in faces:
-        if f.normal @ (f.points.mean(axis=0) - centre) < 0:
-            f.normal = -f.normal
-    return Part(faces)
+    t = [[ta0, b1, tc0], [ta1, b1, tc0], [ta1, b1, tc1], [ta0, b1, tc1]]
+    b = [[ba0, b0, bc0], [ba1, b0, bc0], [ba1, b0, bc1], [ba0, b0, bc1]]
+    quads = np.array(
+        [
+            [t[2], t[1], b[1], b[2]],  # front (a1); seen from the front the viewer's left is +c
+            [t[0], t[3], b[3], b[0]],  # back
+            [t[3], t[2], b[2], b[3]],  # right (+c)
+            [t[1], t[0], b[0], b[1]],  # left
+            [t[0], t[1], t[2], t[3]],  # top
+            [b[0], b[1], b[2], b[3]],  # bottom
+        ],
+        np.float64,
+    )
+    return Part(_convex_faces(quads, color))
 
 
 def prism(profile: Sequence[tuple[float, float]], c0: float, c1: float, color: Color) -> Part:
     """Extrude a convex (a, b) profile between c0 and c1; faces: caps first, then edges."""
     prof = np.asarray(profile, np.float64)
-    left = np.column_stack([prof, np.full(len(prof), c0)])
-    right = np.column_stack([prof, np.full(len(prof), c1)])
-    faces = [_face(right.tolist(), color), _face(left.tolist(), color)]
-    for i in range(len(prof)):
-        j = (i + 1) % len(prof)
-        faces.append(_face([right[i], right[j], left[j], left[i]], color))
+    n = len(prof)
+    left = np.column_stack([prof, np.full(n, c0)])
+    right = np.column_stack([prof, np.full(n, c1)])
+    nxt = np.roll(np.arange(n), -1)
+    sides = np.stack([right, right[nxt], left[nxt], left], axis=1)
     centre = np.append(prof.mean(axis=0), (c0 + c1) / 2)
-    for f in faces:
-        if f.normal @ (f.points.mean(axis=0) - centre) < 0:
-            f.normal = -f.normal
-    return Part(faces)
+    caps = [Face(right, np.array([0.0, 0.0, 1.0 if c1 > c0 else -1.0]), color)]
+    caps.append(Face(left, -caps[0].normal, color))
+    return Part(caps + _convex_faces(sides, color, centre))
+
+
+def _convex_faces(quads: F64, color: Color, centre: F64 | None = None) -> list[Face]:
+    """Faces of a convex solid from its (n, 4, 3) quads, normals pointing outwards."""
+    normals = np.cross(quads[:, 2] - quads[:, 0], quads[:, 3] - quads[:, 1])
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    normals = np.where(length > 1e-12, normals / np.maximum(length, 1e-12), [0.0, 1.0, 0.0])
+    middles = quads.mean(axis=1)
+    if centre is None:
+        centre = middles.mean(axis=0)
+    flip = np.einsum("ij,ij->i", normals, middles - centre) < 0
+    normals[flip] *= -1
+    return [Face(q, nrm, color) for q, nrm in zip(quads, normals, strict=True)]
 
 
 def wheel(a: float, b: float, c0: float, c1: float, radius: float, tyre: Color, rim: Color) -> Part:
     """A wheel turning about the c axis: dark silhouette plus a rim on both caps."""
-    ang = np.linspace(0, 2 * np.pi, 12, endpoint=False)
-    ring = np.c_[a + radius * np.cos(ang), b + radius * np.sin(ang)]
-    hub = np.c_[a + 0.6 * radius * np.cos(ang), b + 0.6 * radius * np.sin(ang)]
+    unit = _UNIT_CIRCLE_12
     faces = []
     for c, sign in ((c0, -1.0), (c1, 1.0)):
-        f = Face(np.c_[ring, np.full(12, c)], np.array([0.0, 0.0, sign]), tyre)
-        f.decals.append(Decal(np.c_[hub, np.full(12, c)], rim))
+        centre = np.array([a, b, c])
+        f = Face(centre + unit * radius, np.array([0.0, 0.0, sign]), tyre)
+        f.decals.append(Decal(centre + unit * (0.6 * radius), rim))
         faces.append(f)
     return Part(faces, hull=tyre)
 
 
-def disc(
-    a: float, b: float, c: float, radius: float, color: Color, *, axis: int = 2, n: int = 12
-) -> F64:
-    """Points of a circle centred at (a, b, c) in the plane normal to ``axis``."""
-    ang = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    u, v = radius * np.cos(ang), radius * np.sin(ang)
-    centre = np.array([a, b, c])
-    pts = np.repeat(centre[None], n, axis=0)
-    others = [k for k in range(3) if k != axis]
-    pts[:, others[0]] += u
-    pts[:, others[1]] += v
-    return pts
+_UNIT_CIRCLE_12 = np.column_stack(
+    [
+        np.cos(np.linspace(0, 2 * np.pi, 12, endpoint=False)),
+        np.sin(np.linspace(0, 2 * np.pi, 12, endpoint=False)),
+        np.zeros(12),
+    ]
+)
 
 
-def _face(points: Sequence[Sequence[float]] | F64, color: Color) -> Face:
-    pts = np.asarray(points, np.float64)
-    return Face(pts, _newell(pts), color)
-
-
-def _newell(pts: F64) -> F64:
-    if len(pts) == 4:  # quads: the cross product of the diagonals
-        n = cross(pts[2] - pts[0], pts[3] - pts[1])
-        norm = float(np.sqrt(n @ n))
-        return n / norm if norm > 1e-12 else np.array([0.0, 1.0, 0.0])
-    nxt = np.roll(pts, -1, axis=0)
-    n = np.array(
-        [
-            np.sum((pts[:, 1] - nxt[:, 1]) * (pts[:, 2] + nxt[:, 2])),
-            np.sum((pts[:, 2] - nxt[:, 2]) * (pts[:, 0] + nxt[:, 0])),
-            np.sum((pts[:, 0] - nxt[:, 0]) * (pts[:, 1] + nxt[:, 1])),
-        ]
-    )
-    length = float(np.linalg.norm(n))
-    return n / length if length > 1e-12 else np.array([0.0, 1.0, 0.0])
+def vertical_prism(ring: list[tuple[float, float]], b0: float, b1: float, color: Color) -> Part:
+    """Extrude an (a, c) outline upwards from b0 to b1; face 0 is the top."""
+    top = np.array([[a, b1, c] for a, c in ring])
+    bottom = np.array([[a, b0, c] for a, c in ring])
+    faces = [
+        Face(top, np.array([0.0, 1.0, 0.0]), color),
+        Face(bottom[::-1], np.array([0.0, -1.0, 0.0]), color),
+    ]
+    n = len(ring)
+    for i in range(n):
+        j = (i + 1) % n
+        mid = (top[i] + top[j]) / 2
+        normal = np.array([mid[0], 0.0, mid[2]])
+        normal /= max(float(np.linalg.norm(normal)), 1e-9)
+        faces.append(Face(np.stack([top[i], top[j], bottom[j], bottom[i]]), normal, color))
+    return Part(faces)
 
 
 @dataclass(frozen=True)
@@ -202,7 +195,7 @@ class Pose:
     position: F64
     heading: float
 
-    @property
+    @cached_property
     def matrix(self) -> F64:
         forward, right = heading_axes(self.heading)
         return np.stack([forward, UP, right], axis=1)
@@ -219,11 +212,16 @@ def draw_model(
 ) -> None:
     """Draw posed parts far to near, each convex part with back faces culled."""
     rot = pose.matrix.T
-    depths = [float(cam.depth(p.points() @ rot + pose.position).mean()) for p in parts]
+    points = [p.points() @ rot + pose.position for p in parts]
+    depths = [float(cam.depth(p).mean()) for p in points]
+    # a model a few pixels across shows no windows or lights: skip its decals
+    extent = np.concatenate(points)
+    size = float(np.ptp(extent, axis=0).max()) * cam.focal / max(min(depths), 0.3)
+    detailed = size >= 14.0
     for k in np.argsort(depths, kind="stable")[::-1]:
         part = parts[int(k)]
         if part.faces:
-            _draw_faces(canvas, cam, light, part, pose)
+            _draw_faces(canvas, cam, light, part, pose, decals=detailed)
         for s in part.strokes:
             uv, z = cam.project(s.points @ rot + pose.position)
             if (z > 0.3).all():
@@ -235,7 +233,9 @@ def draw_model(
                 canvas.disk(uv[0], b.radius * cam.focal / float(z[0]), light.shade(b.color, UP))
 
 
-def _draw_faces(canvas: Canvas, cam: Camera, light: Lighting, part: Part, pose: Pose) -> None:
+def _draw_faces(
+    canvas: Canvas, cam: Camera, light: Lighting, part: Part, pose: Pose, *, decals: bool = True
+) -> None:
     rot = pose.matrix.T
     faces = part.faces
     counts = np.array([len(f.points) for f in faces])
@@ -255,10 +255,10 @@ def _draw_faces(canvas: Canvas, cam: Camera, light: Lighting, part: Part, pose: 
     if part.two_sided:
         order = np.argsort(-cam.depth(centroids), kind="stable").tolist()
     shown = [i for i in order if facing[i] > 0 or part.two_sided]
-    decals = [d for i in shown for d in faces[i].decals]
-    if decals:  # project every decal of the visible faces in one go
-        d_counts = [len(d.points) for d in decals]
-        d_world = np.concatenate([d.points for d in decals]) @ rot + pose.position
+    stickers = [d for i in shown for d in faces[i].decals] if decals else []
+    if stickers:  # project every decal of the visible faces in one go
+        d_counts = [len(d.points) for d in stickers]
+        d_world = np.concatenate([d.points for d in stickers]) @ rot + pose.position
         d_uv, d_z = cam.project(d_world)
         d_front = d_z >= NEAR
         d_starts = np.cumsum([0, *d_counts])
@@ -273,11 +273,11 @@ def _draw_faces(canvas: Canvas, cam: Camera, light: Lighting, part: Part, pose: 
                 else cam.project_polygon(world[starts[i] : starts[i] + counts[i]])
             )
             if face_uv is None:
-                k += len(face.decals)
+                k += len(face.decals) if decals else 0
                 continue
             color = face.color if face.emissive else light.shade(face.color, normal)
             canvas.fill(face_uv, color, convex=not part.two_sided)
-        for d in face.decals:
+        for d in face.decals if decals else ():
             a, b = d_starts[k], d_starts[k + 1]
             k += 1
             duv = d_uv[a:b] if d_front[a:b].all() else cam.project_polygon(d_world[a:b])

@@ -6,13 +6,14 @@ CJK-like glyphs; no font files are read, so output is identical on every machine
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from training.synth.canvas import U8
+from training.synth.canvas import U8, fill, solid
 from training.synth.lighting import Color
 
 _WORDS = (
@@ -38,14 +39,12 @@ _PAPER: tuple[Color, ...] = (
 
 def plain_sign(rng: np.random.Generator, width: int, height: int) -> U8:
     """A signboard seen from too far to read: panel colour and a lighter band of lettering."""
-    img = np.empty((height, width, 3), np.uint8)
     bg = vivid(rng)
-    img[:] = bg
+    img = solid(height, width, bg)
     fg = contrast(bg, rng)
     r0, r1 = round(height * 0.3), max(round(height * 0.3) + 1, round(height * 0.7))
-    img[r0:r1, round(width * 0.1) : round(width * 0.9)] = tuple(
-        (a + 2 * b) / 3 for a, b in zip(bg, fg, strict=True)
-    )
+    band = ((bg[0] + 2 * fg[0]) / 3, (bg[1] + 2 * fg[1]) / 3, (bg[2] + 2 * fg[2]) / 3)
+    fill(img, band, round(width * 0.1), r0, round(width * 0.9), r1)
     return img
 
 
@@ -148,45 +147,38 @@ def glyphs(
 def _glyph(
     img: U8, x: float, y: float, s: float, color: Color, thick: int, rng: np.random.Generator
 ) -> None:
-    layout = int(rng.integers(3))
+    u: Iterator[float] = iter(rng.random(64).tolist())  # one draw: numpy scalar calls are slow
+
+    def rnd(lo: float = 0.0, hi: float = 1.0) -> float:
+        return lo + (hi - lo) * next(u)
+
+    layout = int(rnd(0, 3))
     if layout == 0:
-        parts = [(0.0, 0.0, 1.0, 1.0, int(rng.integers(3, 6)))]
+        parts = [(0.0, 0.0, 1.0, 1.0, int(rnd(3, 6)))]
     elif layout == 1:  # radical on the left
-        parts = [
-            (0.0, 0.0, 0.36, 1.0, int(rng.integers(2, 4))),
-            (0.42, 0.0, 1.0, 1.0, int(rng.integers(3, 5))),
-        ]
+        parts = [(0.0, 0.0, 0.36, 1.0, int(rnd(2, 4))), (0.42, 0.0, 1.0, 1.0, int(rnd(3, 5)))]
     else:  # top over bottom
-        parts = [
-            (0.0, 0.0, 1.0, 0.42, int(rng.integers(2, 4))),
-            (0.0, 0.5, 1.0, 1.0, int(rng.integers(2, 5))),
-        ]
+        parts = [(0.0, 0.0, 1.0, 0.42, int(rnd(2, 4))), (0.0, 0.5, 1.0, 1.0, int(rnd(2, 5)))]
     for px0, py0, px1, py1, strokes in parts:
         bx, by, bw, bh = x + px0 * s, y + py0 * s, (px1 - px0) * s, (py1 - py0) * s
         for _ in range(strokes):
-            kind = rng.random()
+            kind = rnd()
             if kind < 0.4:  # horizontal
-                yy = by + bh * rng.uniform(0.1, 0.9)
-                a, b = bx + bw * rng.uniform(0.0, 0.3), bx + bw * rng.uniform(0.7, 1.0)
+                yy = by + bh * rnd(0.1, 0.9)
+                a, b = bx + bw * rnd(0.0, 0.3), bx + bw * rnd(0.7, 1.0)
                 _seg(img, (a, yy), (b, yy), color, thick)
             elif kind < 0.7:  # vertical
-                xx = bx + bw * rng.uniform(0.15, 0.85)
-                a, b = by + bh * rng.uniform(0.0, 0.3), by + bh * rng.uniform(0.7, 1.0)
+                xx = bx + bw * rnd(0.15, 0.85)
+                a, b = by + bh * rnd(0.0, 0.3), by + bh * rnd(0.7, 1.0)
                 _seg(img, (xx, a), (xx, b), color, thick)
             elif kind < 0.85:  # falling strokes
-                x0 = bx + bw * rng.uniform(0.3, 0.7)
-                left = rng.random() < 0.5
-                x1 = bx + bw * (rng.uniform(0.0, 0.2) if left else rng.uniform(0.8, 1.0))
-                _seg(
-                    img,
-                    (x0, by + bh * rng.uniform(0.1, 0.5)),
-                    (x1, by + bh * rng.uniform(0.8, 1.0)),
-                    color,
-                    thick,
-                )
+                x0 = bx + bw * rnd(0.3, 0.7)
+                x1 = bx + bw * (rnd(0.0, 0.2) if rnd() < 0.5 else rnd(0.8, 1.0))
+                top, foot = by + bh * rnd(0.1, 0.5), by + bh * rnd(0.8, 1.0)
+                _seg(img, (x0, top), (x1, foot), color, thick)
             else:  # enclosure
                 x0, x1 = bx + bw * 0.15, bx + bw * 0.85
-                y0, y1 = by + bh * rng.uniform(0.1, 0.4), by + bh * rng.uniform(0.6, 0.95)
+                y0, y1 = by + bh * rnd(0.1, 0.4), by + bh * rnd(0.6, 0.95)
                 pts = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
                 cv2.polylines(
                     img, [np.round(pts * 8).astype(np.int32)], True, color, thick, cv2.LINE_AA, 3
@@ -219,15 +211,14 @@ def text_lines(
 def signboard(rng: np.random.Generator, width: int, height: int) -> U8:
     """A shop sign: coloured panel, shop name in glyphs or words, often a phone number."""
     bg = vivid(rng)
-    img = np.empty((height, width, 3), np.uint8)
-    img[:] = bg
+    img = solid(height, width, bg)
     fg = contrast(bg, rng)
     style = rng.random()
     if style < 0.25:  # light box with a coloured band
-        img[:] = jitter(rng, (240, 240, 240), 10)
+        fill(img, jitter(rng, (240, 240, 240), 10))
         band = vivid(rng)
-        img[: max(1, height // 5)] = band
-        img[height - max(1, height // 6) :] = band
+        fill(img, band, y1=max(1, height // 5))
+        fill(img, band, y0=height - max(1, height // 6))
         fg = contrast((240, 240, 240), rng)
     x0 = 0.04 * width
     if rng.random() < 0.4:  # round logo on the left
@@ -257,11 +248,33 @@ def signboard(rng: np.random.Generator, width: int, height: int) -> U8:
     return np.asarray(np.clip(img * shade, 0, 255), np.uint8)
 
 
+def blade(rng: np.random.Generator, width: int, height: int) -> U8:
+    """A vertical (blade) shop sign: characters stacked top to bottom in a frame."""
+    bg = vivid(rng)
+    img = solid(height, width, bg)
+    fg = contrast(bg, rng)
+    n = int(np.clip(round(height / max(width * 0.85, 1)), 2, 6))
+    glyphs(
+        img,
+        0.1 * width,
+        0.06 * height,
+        0.8 * width,
+        0.88 * height,
+        n,
+        fg,
+        rng,
+        weight=0.13,
+        vertical=True,
+    )
+    edge = max(1, round(0.06 * width))
+    cv2.rectangle(img, (0, 0), (width - 1, height - 1), jitter(rng, (80, 80, 80), 30), edge)
+    return img
+
+
 def banner(rng: np.random.Generator, width: int, height: int) -> U8:
     """A cloth banner, mostly red with yellow or white glyphs, gently wavy."""
     bg = jitter(rng, (30, 30, 200) if rng.random() < 0.7 else pick(rng, _VIVID), 20)
-    img = np.empty((height, width, 3), np.uint8)
-    img[:] = bg
+    img = solid(height, width, bg)
     fg = (40, 220, 255) if rng.random() < 0.5 else (245, 245, 245)
     vertical = height > width
     n = int(np.clip(round((height if vertical else width) / (0.8 * min(width, height))), 3, 12))
@@ -286,8 +299,7 @@ def banner(rng: np.random.Generator, width: int, height: int) -> U8:
 def poster(rng: np.random.Generator, width: int, height: int) -> U8:
     """A window poster or advert: colour blocks, big numbers, a picture area."""
     bg = vivid(rng)
-    img = np.empty((height, width, 3), np.uint8)
-    img[:] = bg
+    img = solid(height, width, bg)
     fg = contrast(bg, rng)
     pic_top = int(height * rng.uniform(0.35, 0.55))
     pic = jitter(rng, pick(rng, _PAPER), 40)
@@ -328,9 +340,13 @@ def poster(rng: np.random.Generator, width: int, height: int) -> U8:
 
 def flyer(rng: np.random.Generator, width: int, height: int) -> tuple[U8, npt.NDArray[np.float64]]:
     """A small paper ad (BGRA, slightly rotated) and its tight rectangle in sprite pixels."""
-    sheet = np.empty((height, width, 3), np.uint8)
+    return rotate_sprite(flyer_sheet(rng, width, height), rng.normal(0, 6.0))
+
+
+def flyer_sheet(rng: np.random.Generator, width: int, height: int) -> U8:
+    """The upright flyer (BGRA): reuse it for the copies pasted side by side."""
     bg = paper(rng)
-    sheet[:] = bg
+    sheet = solid(height, width, bg)
     ink = pick(rng, ((25, 25, 25), (30, 30, 200), (150, 40, 20), (20, 20, 120)))
     style = rng.random()
     if style < 0.45:  # glyph headline, print, phone number
@@ -383,7 +399,7 @@ def flyer(rng: np.random.Generator, width: int, height: int) -> tuple[U8, npt.ND
         c = rng.uniform(0.15, 0.35)
         tri = np.array([[width, height], [width - c * width, height], [width, height - c * height]])
         cv2.fillConvexPoly(alpha, np.round(tri).astype(np.int32), 0, cv2.LINE_AA)
-    return rotate_sprite(np.dstack([sheet, alpha]), rng.normal(0, 6.0))
+    return np.dstack([sheet, alpha])
 
 
 def rotate_sprite(rgba: U8, degrees: float) -> tuple[U8, npt.NDArray[np.float64]]:

@@ -14,7 +14,8 @@ from training.synth.effects import develop, random_photo, random_view_warp
 from training.synth.lighting import paste_lighting
 from training.synth.scene import build_scene
 
-MIN_VISIBLE = 0.4  # label an object only when at least this share of it shows
+MIN_VISIBLE = 0.4  # label an object only when at least this share of it is not occluded
+MIN_INSIDE = 0.25  # ... and at least this share of it is inside the frame
 MIN_BOX = 6.0  # pixels; smaller boxes are not labelled
 
 
@@ -47,7 +48,7 @@ def render_sample(
     if warp is not None:
         grey = float(rng.uniform(0, 90))
         canvas.warp(warp, (grey, grey, grey))
-    labels = canvas.labels(names, min_visible=MIN_VISIBLE, min_size=MIN_BOX)
+    labels = canvas.labels(names, min_visible=MIN_VISIBLE, min_inside=MIN_INSIDE, min_size=MIN_BOX)
     photo = random_photo(rng, light)
     image = develop(canvas.image, photo, rng, canvas.lights)
     return Sample(image, labels, int(rng.integers(40, 96)), on_photo)

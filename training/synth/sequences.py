@@ -19,16 +19,19 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.detections import Detections
-from training.synth import props, vehicles
+from training.synth import furniture, trading, vehicles, waste
 from training.synth.camera import F64, Camera
 from training.synth.canvas import U8, Canvas
 from training.synth.effects import develop, random_photo
 from training.synth.mesh import Model, Pose
-from training.synth.sample import MIN_BOX, MIN_VISIBLE
-from training.synth.scene import Placer, box_marks, build_scene
+from training.synth.placement import Placer
+from training.synth.population import box_marks
+from training.synth.sample import MIN_BOX, MIN_INSIDE, MIN_VISIBLE
+from training.synth.scene import build_scene
 from training.synth.things import MeshPiece, Prop, mesh_prop
 
 FPS = 2.0
+_VEHICLES = ("car", "bus", "truck")
 _TAG = 0x5E9  # keeps clip generators apart from the per-image ones
 
 
@@ -81,11 +84,26 @@ def render_clip(
     if length < 2:
         raise ValueError(f"a clip needs at least 2 frames, got {length}")
     rng = clip_rng(seed, index)
-    scene = build_scene(rng, size, traffic=False, across=True, first=_ensure_statics)
+    reserved: list[Prop] = []
+
+    def first(pl: Placer) -> None:
+        _ensure_statics(pl)
+        # the object that appears later takes its spot now, so nothing else stands there
+        late = _appearing(pl)
+        if late is not None:
+            reserved.append(late)
+
+    scene = build_scene(rng, size, traffic=False, view="opposite", first=first)
+    appearing = reserved[0] if reserved else None
+    middle = (scene.street.kerb + scene.street.far_kerb) / 2
+    scene.props[:] = [  # keep the far lanes free of parked vehicles for the traffic
+        p
+        for p in scene.props
+        if p is not appearing and not (p.class_name in _VEHICLES and p.base[0] > middle)
+    ]
     placer = Placer(rng, scene.cam, scene.street, props=scene.props)
     for k, p in enumerate(scene.props):
         p.track_id = 1000 + k
-    appearing = _appearing(placer)
     movers = _movers(rng, placer, length / FPS)
     backdrop = scene.backdrop
     for k, inst in enumerate(backdrop.instances):
@@ -101,7 +119,9 @@ def render_clip(
         extra = [m for m in (mv.prop_at(t_s) for mv in movers) if m is not None]
         shown = appearing is not None and t >= length // 2
         canvas = scene.render([*extra, *([appearing] if shown and appearing is not None else [])])
-        labels = canvas.labels(names, min_visible=MIN_VISIBLE, min_size=MIN_BOX)
+        labels = canvas.labels(
+            names, min_visible=MIN_VISIBLE, min_inside=MIN_INSIDE, min_size=MIN_BOX
+        )
         objects = []
         moving_ids = {mv.track_id for mv in movers}
         assert labels.tracker_id is not None
@@ -126,7 +146,9 @@ def render_clip(
 
 
 def _boxes(canvas: Canvas, names: Sequence[str]) -> dict[int, tuple[float, float, float, float]]:
-    labels: Detections = canvas.labels(names, min_visible=MIN_VISIBLE, min_size=MIN_BOX)
+    labels: Detections = canvas.labels(
+        names, min_visible=MIN_VISIBLE, min_inside=MIN_INSIDE, min_size=MIN_BOX
+    )
     assert labels.tracker_id is not None
     return {int(t): _tuple(b) for b, t in zip(labels.xyxy, labels.tracker_id, strict=True)}
 
@@ -148,12 +170,12 @@ def _ensure_statics(pl: Placer) -> None:
         return mesh_prop("car", vehicles.car(r), Pose(base, heading))
 
     def utility_box(r: np.random.Generator, base: F64, heading: float, cam: Camera) -> Prop:
-        return props.utility_box(r, base, heading)[0]
+        return furniture.utility_box(r, base, heading)[0]
 
     needs: list[tuple[Builder, float, float, float, float]] = [
         (car, st.kerb + 1.0, st.kerb + 1.2, 0.0, float(np.pi)),
-        (props.stall, 1.2, st.kerb - 1.0, kh, float(np.pi / 2)),
-        (props.garbage, 0.5, 0.9, kh, float(np.pi / 2)),
+        (trading.stall, 1.2, st.kerb - 1.0, kh, float(np.pi / 2)),
+        (waste.garbage, 0.5, 0.9, kh, float(np.pi / 2)),
         (utility_box, 0.35, 0.4, kh, float(np.pi / 2)),
     ]
     for build, lo, hi, y, heading in needs:
@@ -173,7 +195,10 @@ def _ensure_statics(pl: Placer) -> None:
         if build is utility_box:
             piece = prop.pieces[0]
             assert isinstance(piece, MeshPiece)
-            box_marks(pl, piece.model, piece.pose, flyers=True, graffiti=True)
+            # posters rather than slips: the clip camera watches from across the road
+            box_marks(
+                pl, piece.model, piece.pose, flyers=True, graffiti=True, flyer_width=(0.28, 0.4)
+            )
 
 
 def _screen_box(prop: Prop, cam: Camera) -> F64:
@@ -194,7 +219,7 @@ def _overlap(a: F64, b: F64) -> float:
 def _appearing(pl: Placer) -> Prop | None:
     """Goods put out, garbage dumped or a stall set up half way through."""
     rng, st = pl.rng, pl.street
-    build: Builder = [props.goods, props.garbage, props.stall][int(rng.integers(3))]
+    build: Builder = [trading.goods, waste.garbage, trading.stall][int(rng.integers(3))]
     for max_depth in (20.0, 35.0, 60.0):
         prop = pl.place(
             build,
@@ -206,28 +231,26 @@ def _appearing(pl: Placer) -> Prop | None:
             max_depth=max_depth,
         )
         if prop is not None:
-            break
-    else:
-        return None
-    pl.props.remove(prop)  # drawn only from half way
-    prop.track_id = 900
-    return prop
+            prop.track_id = 900
+            return prop
+    return None
 
 
 def _movers(rng: np.random.Generator, pl: Placer, duration: float) -> list[_Mover]:
     """Two or three vehicles driving through the view at town speeds, in lanes the camera sees."""
     st = pl.street
+    parked = [p for p in pl.props if p.class_name in _VEHICLES and p.base[1] < 0.05]
     out: list[_Mover] = []
     for k in range(int(rng.integers(2, 4))):
         kind = str(rng.choice(["car", "bus", "truck", "two_wheeler"], p=[0.45, 0.15, 0.15, 0.25]))
         routes = []
         for lane in range(st.lanes):
             heading = st.lane_heading(lane)
-            x = (
-                st.lane_centre(lane)
-                if kind != "two_wheeler"
-                else (st.kerb + 0.8 if heading > 1 else st.far_kerb - 0.8)
-            )
+            x = st.lane_centre(lane)
+            if kind == "two_wheeler":
+                x = st.kerb + 0.8 if heading > 1 else st.far_kerb - 0.8
+            if any(abs(x - p.base[0]) < p.extent[0] + 1.1 for p in parked):
+                continue  # drive past parked vehicles, not through them
             zs = pl.visible_z(x, 0.0, min_depth=4.0, max_depth=35.0)
             if len(zs) >= 4:
                 routes.append((x, heading, zs))

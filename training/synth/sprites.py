@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from training.synth.canvas import U8
+from training.synth.canvas import U8, solid
 from training.synth.lighting import Color, lighter, scaled
 from training.synth.printed import jitter, pick, tight_rect, vivid
 
@@ -392,8 +392,7 @@ def produce(rng: np.random.Generator, w: int, h: int) -> Sprite:
 
 def shelves(rng: np.random.Generator, w: int, h: int) -> U8:
     """Shelves of colourful packs, for open shop fronts and goods racks (BGR)."""
-    img = np.empty((h, w, 3), np.uint8)
-    img[:] = jitter(rng, (60, 60, 65), 15)
+    img = solid(h, w, jitter(rng, (60, 60, 65), 15))
     rows = int(rng.integers(3, 6))
     rh = h / rows
     for r in range(rows):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -67,21 +68,33 @@ def random_street(rng: np.random.Generator) -> Street:
     )
 
 
+View = Literal["across", "opposite", "along"]
+
+
 def random_camera(
-    rng: np.random.Generator, street: Street, size: tuple[int, int], *, across: bool | None = None
+    rng: np.random.Generator, street: Street, size: tuple[int, int], *, view: View | None = None
 ) -> Camera:
-    """A pole or wall camera looking at our pavement, from across the road or along it."""
+    """A pole or wall camera looking at our pavement.
+
+    ``across``: over the road or from the far pavement; ``opposite``: from the far
+    pavement, seeing every lane; ``along``: up or down our pavement. Random when None.
+    """
     side = 1.0 if rng.random() < 0.5 else -1.0
-    if across is None:
-        across = rng.random() < 0.6
-    if across:
-        x = rng.uniform(street.kerb + 0.4 * (street.far_kerb - street.kerb), street.opposite - 0.4)
-        height = rng.uniform(4.0, 10.0)
-        alpha = np.deg2rad(rng.uniform(0.0, 55.0))
-    else:  # along our pavement
+    if view is None:
+        view = "across" if rng.random() < 0.6 else "along"
+    if view == "along":
         x = rng.uniform(1.5, street.kerb + 0.5 * (street.far_kerb - street.kerb))
         height = rng.uniform(3.0, 7.5)
         alpha = np.deg2rad(rng.uniform(40.0, 72.0))
+    else:
+        lo = (
+            street.far_kerb + 0.3
+            if view == "opposite"
+            else street.kerb + 0.4 * (street.far_kerb - street.kerb)
+        )
+        x = rng.uniform(lo, street.opposite - 0.4)
+        height = rng.uniform(4.0, 10.0)
+        alpha = np.deg2rad(rng.uniform(0.0, 55.0))
     yaw = float(np.arctan2(-np.cos(alpha), side * np.sin(alpha)))
     target_x = street.sidewalk * rng.uniform(0.2, 0.9)
     reach = float(np.clip((x - target_x) / max(np.cos(alpha), 0.05), 6.0, 30.0))
@@ -104,8 +117,8 @@ def draw_sky(canvas: Canvas, cam: Camera, light: Lighting, rng: np.random.Genera
     rows = np.arange(cam.height, dtype=np.float32)
     t = np.clip(rows / max(horizon, 1.0), 0.0, 1.0)[:, None]
     top, bottom = np.asarray(light.sky_top, np.float32), np.asarray(light.sky_horizon, np.float32)
-    grad = (top * (1 - t) + bottom * t).astype(np.uint8)
-    canvas.image[:] = grad[:, None, :]
+    grad = (top * (1 - t) + bottom * t).astype(np.uint8)[:, None, :]
+    canvas.image[:] = cv2.resize(grad, (cam.width, cam.height), interpolation=cv2.INTER_NEAREST)
     if light.period.value in ("day", "dusk") and rng.random() < 0.6:  # a few soft clouds
         for _ in range(int(rng.integers(1, 5))):
             cx, cy = rng.uniform(0, cam.width), rng.uniform(0, max(horizon * 0.8, 1))
@@ -280,7 +293,7 @@ def _paving(
         & (ub > lo).all(axis=1)
         & (ub < hi).all(axis=1)
     )
-    segments = [np.stack([p, q]) for p, q in zip(ua[inside], ub[inside], strict=True)]
+    segments = list(np.stack([ua[inside], ub[inside]], axis=1))
     for p, q in zip(a[~inside], b[~inside], strict=True):
         seg = clip_segment(cam, p, q)
         if seg is not None:

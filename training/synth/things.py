@@ -112,14 +112,6 @@ class Prop:
         for piece in self.pieces:
             piece.shadow(canvas, cam, light)
 
-    def overlaps(self, other: Prop, gap: float = 0.1) -> bool:
-        dx = abs(float(self.base[0] - other.base[0]))
-        dz = abs(float(self.base[2] - other.base[2]))
-        return (
-            dx < self.extent[0] + other.extent[0] + gap
-            and dz < self.extent[1] + other.extent[1] + gap
-        )
-
 
 def mesh_prop(class_name: str | None, model: Model, pose: Pose, *, track_id: int = -1) -> Prop:
     c, s = abs(np.cos(pose.heading)), abs(np.sin(pose.heading))
