@@ -141,6 +141,7 @@ def resume(last: Path, *, argv: list[str] | None = None) -> TrainResult:
     if not last.is_file():
         raise FileNotFoundError(f"--resume {last}: no such checkpoint")
     ultralytics = offline_ultralytics()
+    _check_resumable(last)
     run_dir = last.resolve().parents[1]
     record_path = run_dir / RUN_RECORD
     record = json.loads(record_path.read_text()) if record_path.exists() else {}
@@ -151,6 +152,19 @@ def resume(last: Path, *, argv: list[str] | None = None) -> TrainResult:
     spec = _check_data(cfg.data)
     source = record.get("source", str(cfg_args.get("model")))
     return _finish(cfg, run_dir, source, spec, cfg_args, started, argv, resumed=True)
+
+
+def _check_resumable(last: Path) -> None:
+    """Refuse a finished run's checkpoint: ultralytics would quietly start a new run on its
+    default dataset instead (which it would then try to download)."""
+    import torch
+
+    ckpt = torch.load(last, map_location="cpu", weights_only=False)
+    if ckpt.get("optimizer") is None or int(ckpt.get("epoch", -1)) < 0:
+        raise ValueError(
+            f"--resume {last}: this run already finished (the checkpoint has no optimizer "
+            "state); fine-tune from it with --base instead"
+        )
 
 
 def _finish(

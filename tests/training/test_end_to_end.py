@@ -163,33 +163,41 @@ def test_finetune_from_checkpoint_with_other_classes(pipeline: Pipeline, tmp_pat
 
 
 def test_interrupted_run_resumes_to_the_end(pipeline: Pipeline, tmp_path: Path) -> None:
-    import os
-    import signal
     import subprocess
     import sys
-    import time
+    import textwrap
+
+    from training.train import resume
 
     project = tmp_path / "runs"
     last = project / "r" / "weights" / "last.pt"
-    cmd = [sys.executable, "-m", "serve.cli", "train", "--data", str(pipeline.data_yaml)]
-    cmd += ["--epochs", "3", "--imgsz", "96", "--batch", "8", "--workers", "0"]
-    cmd += ["--project", str(project), "--name", "r"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    size = -1
-    while proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.5)
-        # wait for the first checkpoint to be written completely (size steady for 0.5 s)
-        if last.exists() and last.stat().st_size == size > 0:
-            break
-        size = last.stat().st_size if last.exists() else -1
-    os.kill(proc.pid, signal.SIGKILL)  # as a power cut would
-    proc.wait()
-    assert last.exists(), "no checkpoint was written before the kill"
-
-    from training.train import resume
+    args = ["train", "--data", str(pipeline.data_yaml), "--epochs", "3", "--imgsz", "96"]
+    args += ["--batch", "8", "--workers", "0", "--project", str(project), "--name", "r"]
+    # the process dies abruptly (as in a power cut) right after its first checkpoint
+    crash_after_first_save = textwrap.dedent(
+        f"""
+        import os
+        from training.ultralytics_env import offline_ultralytics
+        from ultralytics.engine.model import Model
+        offline_ultralytics()
+        original = Model.train
+        def train(self, **kwargs):
+            self.add_callback("on_model_save", lambda trainer: os._exit(9))
+            return original(self, **kwargs)
+        Model.train = train
+        from serve.cli import main
+        main({args!r})
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", crash_after_first_save], capture_output=True)
+    assert proc.returncode == 9, proc.stderr.decode()[-2000:]
+    rows = (project / "r" / "results.csv").read_text().strip().splitlines()
+    assert len(rows) - 1 == 1, "killed after the first epoch"
 
     result = resume(last)
     assert result.record["resumed"] is True
     rows = (project / "r" / "results.csv").read_text().strip().splitlines()
     assert len(rows) - 1 == 3, "the resumed run finishes all three epochs"
+
+    with pytest.raises(ValueError, match="already finished"):
+        resume(last)
