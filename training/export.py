@@ -8,7 +8,6 @@ and ``data_manifest.json`` (the training images by path and hash).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -20,6 +19,7 @@ from typing import Any
 
 from detector.taxonomy import load_taxonomy
 from training.card import render_card
+from training.provenance import sha256_file
 from training.registry import entry_dir, set_current
 from training.ultralytics_env import offline_ultralytics
 
@@ -38,10 +38,6 @@ class ExportConfig:
     set_current: bool = False
     keep_pt: bool = False
     opset: int = 17
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _stamp_onnx(path: Path, props: dict[str, str]) -> None:
@@ -151,10 +147,10 @@ def export_model(cfg: ExportConfig, *, argv: list[str] | None = None) -> Path:
         "streetwatch_taxonomy_version": str(taxonomy.version),
     }
     _stamp_onnx(onnx_path, props)
-    files = {"model.onnx": _sha256(onnx_path)}
+    files = {"model.onnx": sha256_file(onnx_path)}
     if cfg.openvino:
         xml = _write_openvino(onnx_path, staging, props)
-        files |= {p.name: _sha256(p) for p in (xml, xml.with_suffix(".bin"))}
+        files |= {p.name: sha256_file(p) for p in (xml, xml.with_suffix(".bin"))}
     if cfg.keep_pt:
         shutil.copyfile(cfg.weights, staging / "model.pt")
     manifest_path = Path(run_record.get("data_manifest") or "")

@@ -25,8 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tqdm import tqdm
 
 from detector.taxonomy import Taxonomy, load_taxonomy
+from training.provenance import git_revision, sha256_file
 from training.readers import AnnotationError, SourceFormat, SourceImage, read_source
-from training.train_meta import git_revision
 
 logger = logging.getLogger(__name__)
 
@@ -91,14 +91,6 @@ def resolve_source_path(spec: SourceSpec, recipe_dir: Path) -> Path:
 def is_val(source: str, rel_path: str, fraction: float) -> bool:
     digest = hashlib.sha256(f"{source}/{rel_path}".encode()).digest()
     return int.from_bytes(digest[:4], "big") / 2**32 < fraction
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -10,7 +10,6 @@ arguments, data manifest hash, transfer counts and wall time, for the model card
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shlex
@@ -24,7 +23,7 @@ from typing import Any
 import yaml
 
 from detector.model import resolve_model_path
-from training.train_meta import git_revision
+from training.provenance import git_revision, sha256_file
 from training.ultralytics_env import offline_ultralytics
 
 logger = logging.getLogger(__name__)
@@ -58,10 +57,6 @@ class TrainResult:
     best: Path
     last: Path
     record: dict[str, Any]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def resolve_base(base: Path) -> Path:
@@ -190,7 +185,7 @@ def _finish(
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
         "data_names": spec.get("names"),
         "data_manifest": str(manifest) if manifest.exists() else None,
-        "data_manifest_sha256": _sha256(manifest) if manifest.exists() else None,
+        "data_manifest_sha256": sha256_file(manifest) if manifest.exists() else None,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_s": round(time.time() - started, 1),
     }

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from detector.taxonomy import load_taxonomy
-from training.importer import Recipe, SourceSpec, import_recipe, sha256_file
+from training.importer import Recipe, SourceSpec, import_recipe
+from training.provenance import sha256_file
 from training.readers import AnnotationError
 
 TAXONOMY = load_taxonomy()
