@@ -83,7 +83,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from training.yolo_dataset import check_dataset, load_data_yaml
+    from training.dataset_check import check_dataset
+    from training.yolo_dataset import load_data_yaml
 
     report = check_dataset(load_data_yaml(args.data))
     print(report.format())

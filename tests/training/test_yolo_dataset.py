@@ -6,10 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
+from training.dataset_check import check_dataset
 from training.yolo_dataset import (
     DatasetError,
     LabelError,
-    check_dataset,
     iter_split,
     label_path_for,
     load_data_yaml,
