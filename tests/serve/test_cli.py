@@ -87,3 +87,29 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for command in ("detect", "serve", "data", "train", "eval", "export"):
         assert command in out
+
+
+def test_data_import_single_source_with_class_map(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    images = tmp_path / "voc" / "JPEGImages"
+    images.mkdir(parents=True)
+    write_image(images / "v1.jpg", 200, 100)
+    (tmp_path / "voc" / "Annotations").mkdir()
+    (tmp_path / "voc" / "Annotations" / "v1.xml").write_text(
+        "<annotation><size><width>200</width><height>100</height></size>"
+        "<object><name>bike</name><bndbox><xmin>0</xmin><ymin>0</ymin><xmax>50</xmax>"
+        "<ymax>100</ymax></bndbox></object><object><name>window</name><bndbox><xmin>60</xmin>"
+        "<ymin>0</ymin><xmax>90</xmax><ymax>40</ymax></bndbox></object></annotation>"
+    )
+    class_map = tmp_path / "map.yaml"
+    class_map.write_text("bike: two_wheeler\nwindow: null\n")
+    out = tmp_path / "out"
+    argv = ["data", "import", "--src", str(tmp_path / "voc"), "--format", "voc"]
+    argv += ["--class-map", str(class_map), "--licence", "CC0", "--out", str(out)]
+    assert main(argv) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["sources"][0]["dropped_boxes"] == {"window": 1}
+    assert manifest["sources"][0]["boxes"] == {"two_wheeler": 1}
+    assert "two_wheeler" in capsys.readouterr().out
+    assert main(["data", "check", str(out / "data.yaml")]) == 0
