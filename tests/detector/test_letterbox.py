@@ -120,3 +120,18 @@ def test_matches_ultralytics_letterbox(
         expected = LetterBox(input_shape, auto=False, stride=32)(image=image)
         ours, _ = letterbox(image, input_shape)
         np.testing.assert_array_equal(ours, expected)
+        # rect mode, as ultralytics feeds .pt and dynamic-shape models
+        expected = LetterBox(input_shape, auto=True, stride=32)(image=image)
+        ours, transform = letterbox(image, input_shape, stride=32)
+        np.testing.assert_array_equal(ours, expected)
+        assert transform.input_shape == expected.shape[:2]
+
+
+def test_rect_batch_needs_one_shape() -> None:
+    images = [np.zeros((480, 640, 3), np.uint8), np.zeros((640, 480, 3), np.uint8)]
+    with pytest.raises(ValueError, match="one shape per batch"):
+        preprocess_batch(images, (320, 320), stride=32)
+    blob, transforms = preprocess_batch(images[:1] * 2, (320, 320), stride=32)
+    assert blob.shape == (2, 3, 256, 320)
+    box = np.array([[0, 0, 640, 480]], np.float32)
+    np.testing.assert_allclose(transforms[0].to_original(transforms[0].to_input(box)), box)
