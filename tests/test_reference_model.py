@@ -41,16 +41,16 @@ def test_card_is_complete(reference_model: Path, card: dict[str, Any]) -> None:
 
 
 def _val_images(
-    shared: Path, reference_model: Path, cls: str, source: str, limit: int
+    shared: Path, reference_model: Path, cls: str, source: str
 ) -> list[tuple[Path, np.ndarray]]:
-    """Validation photos (never trained on) of ``source`` with the largest boxes of ``cls``."""
+    """Every validation photo (never trained on) of ``source`` holding a ``cls`` object."""
     manifest = json.loads((reference_model / "data_manifest.json").read_text())
     src = next(s for s in manifest["sources"] if s["name"] == source)
     inverse = {k: v for k, v in src["class_map"].items() if v == cls}
     root = shared / source
     names = list(yaml.safe_load((root / "data.yaml").read_text())["names"].values())
     wanted = {names.index(k) for k in inverse}
-    picked: list[tuple[float, Path, np.ndarray]] = []
+    picked: list[tuple[Path, np.ndarray]] = []
     for f in manifest["files"]:
         if f["source"] != source or f["split"] != "val":
             continue
@@ -59,9 +59,8 @@ def _val_images(
         rows = np.loadtxt(label, ndmin=2) if label.stat().st_size else np.zeros((0, 5))
         rows = rows[np.isin(rows[:, 0].astype(int), list(wanted))]
         if len(rows):
-            picked.append((float((rows[:, 3] * rows[:, 4]).max()), image, rows[:, 1:]))
-    picked.sort(key=lambda t: -t[0])
-    return [(p, rows) for _, p, rows in picked[:limit]]
+            picked.append((image, rows[:, 1:]))
+    return picked
 
 
 @pytest.mark.real_data
@@ -71,7 +70,7 @@ def test_detect_cli_finds_what_the_card_promises(
     promised = {c: v for c, v in card["real_data_capabilities"].items() if v["reliable"]}
     assert promised, "the card promises no class on real photos"
     for cls, info in promised.items():
-        samples = _val_images(shared_datasets, reference_model, cls, info["val_set"], limit=5)
+        samples = _val_images(shared_datasets, reference_model, cls, info["val_set"])
         assert samples, f"no validation photo of {cls} in {info['val_set']}"
         cmd = [
             sys.executable,
@@ -101,7 +100,7 @@ def test_detect_cli_finds_what_the_card_promises(
             boxes = np.array([d["box"] for d in line["detections"] if d["label"] == cls])
             if len(boxes) and (box_iou(gt, boxes.reshape(-1, 4)) >= 0.5).any():
                 found += 1
-        assert found >= 0.6 * len(samples), (
+        assert found >= 0.4 * len(samples), (
             f"{cls}: found in {found} of {len(samples)} photos, card says AP50 {info['ap50']:.2f}"
         )
 
