@@ -134,3 +134,18 @@ def test_onnxruntime_agrees_with_ultralytics_predict(reference_model: Path, tmp_
                 assert ok.any(), f"box {x.xyxy[i]} class {x.class_id[i]} has no counterpart"
                 compared += 1
     assert compared >= 10, "too few detections to compare the two backends"
+
+
+def test_batch_results_do_not_depend_on_the_batch(reference_model: Path, tmp_path: Path) -> None:
+    from training.synth import generate_dataset
+
+    generate_dataset(tmp_path / "s", 3, seed=5, progress=False)
+    images = [load_image(p) for p in sorted((tmp_path / "s" / "images" / "train").glob("*.jpg"))]
+    images += [images[0][:300, :500].copy(), images[1][:, :240].copy()]  # other shapes
+    detector = Detector.load(reference_model, conf=0.1)
+    batched = detector.detect_batch(images)
+    assert sum(len(d) for d in batched) > 0
+    for image, together in zip(images, batched, strict=True):
+        alone = detector.detect(image)
+        np.testing.assert_allclose(together.xyxy, alone.xyxy, atol=1e-3)
+        np.testing.assert_array_equal(together.class_id, alone.class_id)

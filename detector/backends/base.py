@@ -110,12 +110,31 @@ class TensorBackend(Backend):
         self, images: Sequence[Image], conf: float, iou: float, max_det: int
     ) -> list[Detections]:
         images = [as_bgr(image) for image in images]  # no copy for a valid BGR image
+        if not self.dynamic_hw:
+            return self._detect_chunks(images, None, conf, iou, max_det)
+        # rect inputs differ by image shape: run each shape as its own batch, so an image's
+        # detections never depend on what else was in its batch
+        by_shape: dict[tuple[int, int], list[int]] = {}
+        for i, image in enumerate(images):
+            by_shape.setdefault((image.shape[0], image.shape[1]), []).append(i)
+        results: list[Detections | None] = [None] * len(images)
+        for indices in by_shape.values():
+            group = [images[i] for i in indices]
+            for i, found in zip(
+                indices,
+                self._detect_chunks(group, self.info.stride, conf, iou, max_det),
+                strict=True,
+            ):
+                results[i] = found
+        return [r for r in results if r is not None]
+
+    def _detect_chunks(
+        self, images: Sequence[Image], stride: int | None, conf: float, iou: float, max_det: int
+    ) -> list[Detections]:
         results: list[Detections] = []
         chunk = self.batch_size or max(len(images), 1)
         for start in range(0, len(images), chunk):
             part = images[start : start + chunk]
-            same_shape = len({image.shape[:2] for image in part}) == 1
-            stride = self.info.stride if self.dynamic_hw and same_shape else None
             blob, transforms = preprocess_batch(part, self.info.imgsz, stride)
             if self.batch_size is not None and len(part) < self.batch_size:
                 # a fixed-batch model needs a full batch; blank rows are ignored in decode
