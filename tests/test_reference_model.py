@@ -115,7 +115,7 @@ def test_onnxruntime_agrees_with_ultralytics_predict(reference_model: Path, tmp_
         images += [load_image(p) for p in paths]
     from training.synth import generate_dataset
 
-    generate_dataset(tmp_path / "s", 3, seed=11, progress=False)
+    generate_dataset(tmp_path / "s", 12, seed=11, progress=False)
     images += [load_image(p) for p in sorted((tmp_path / "s" / "images" / "train").glob("*.jpg"))]
 
     ours = Detector.load(reference_model / "model.onnx", backend="onnxruntime", conf=0.25)
