@@ -17,6 +17,12 @@ logger = logging.getLogger(__name__)
 
 def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     """Build the app; the detector is loaded at start-up unless one is given."""
+    if settings.config is not None:
+        # cameras, zones and rules arrive with the case pipeline; never ignore a file silently
+        raise ValueError(
+            f"--config {settings.config}: camera configuration is not supported yet; "
+            "this service offers /healthz and /v1/detect"
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

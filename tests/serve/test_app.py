@@ -69,3 +69,8 @@ def test_missing_image_field_is_422(client: TestClient) -> None:
 def test_openapi_documents_detect(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/v1/detect" in paths and "/healthz" in paths
+
+
+def test_a_camera_config_is_refused_not_ignored(registry: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="camera configuration is not supported yet"):
+        create_app(Settings(model=registry / "current", config=tmp_path / "cameras.yaml"))
