@@ -1,0 +1,1 @@
+"""Violation rules: from tracked detections over zones and time to violations."""

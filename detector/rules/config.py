@@ -1,0 +1,108 @@
+"""Per-violation rule settings: built-in defaults, per-camera overrides, schedules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimeWindow(_Strict):
+    """When a rule applies, in the camera's local time; ``end`` before ``start`` spans midnight."""
+
+    start: dt.time = dt.time(0, 0)
+    end: dt.time = dt.time(23, 59, 59)
+    days: tuple[Weekday, ...] = WEEKDAYS
+
+    @field_validator("days")
+    @classmethod
+    def _some_days(cls, days: tuple[Weekday, ...]) -> tuple[Weekday, ...]:
+        if not days:
+            raise ValueError("a time window needs at least one day")
+        return days
+
+    def contains(self, local: dt.datetime) -> bool:
+        t = local.time()
+        if self.start <= self.end:
+            return WEEKDAYS[local.weekday()] in self.days and self.start <= t <= self.end
+        # spans midnight: the early-morning part belongs to the previous day's window
+        if t >= self.start:
+            return WEEKDAYS[local.weekday()] in self.days
+        if t <= self.end:
+            return WEEKDAYS[(local.weekday() - 1) % 7] in self.days
+        return False
+
+
+class RuleConfig(_Strict):
+    """The effective settings of one violation rule on one camera."""
+
+    enabled: bool = True
+    min_confidence: float = Field(0.3, ge=0.0, le=1.0)
+    # dwell rules: how long the object must stay before a case opens
+    dwell_s: float | None = Field(None, ge=0.0)
+    # sighting rules: how many processed frames and over how long at least
+    min_frames: int = Field(3, ge=1)
+    min_span_s: float = Field(10.0, ge=0.0)
+    # stationary test for parking: ground point may wander this fraction of the box height
+    max_motion: float = Field(0.25, ge=0.0)
+    # an object unseen this long has left: its violation ends and a later one is a new case
+    clear_after_s: float = Field(300.0, gt=0.0)
+    # when the rule applies (e.g. parking bans 07:00-20:00); empty means always
+    schedule: tuple[TimeWindow, ...] = ()
+
+    def active_at(self, local: dt.datetime) -> bool:
+        return self.enabled and (not self.schedule or any(w.contains(local) for w in self.schedule))
+
+
+class RuleOverride(_Strict):
+    """What a camera changes about a rule; unset fields keep the default."""
+
+    enabled: bool | None = None
+    min_confidence: float | None = Field(None, ge=0.0, le=1.0)
+    dwell_s: float | None = Field(None, ge=0.0)
+    min_frames: int | None = Field(None, ge=1)
+    min_span_s: float | None = Field(None, ge=0.0)
+    max_motion: float | None = Field(None, ge=0.0)
+    clear_after_s: float | None = Field(None, gt=0.0)
+    schedule: tuple[TimeWindow, ...] | None = None
+
+
+class RuleOverrides(_Strict):
+    """Per-camera overrides, one optional entry per violation type (a typo is an error)."""
+
+    illegal_parking: RuleOverride | None = None
+    out_of_store_trading: RuleOverride | None = None
+    illegal_ad: RuleOverride | None = None
+    graffiti: RuleOverride | None = None
+    exposed_garbage: RuleOverride | None = None
+
+
+DEFAULT_RULES: dict[str, RuleConfig] = {
+    "illegal_parking": RuleConfig(dwell_s=300.0, max_motion=0.25),
+    "out_of_store_trading": RuleConfig(dwell_s=120.0),
+    "illegal_ad": RuleConfig(min_frames=3, min_span_s=10.0, clear_after_s=3600.0),
+    "graffiti": RuleConfig(min_frames=3, min_span_s=10.0, clear_after_s=3600.0),
+    "exposed_garbage": RuleConfig(min_frames=3, min_span_s=30.0, clear_after_s=1800.0),
+}
+
+
+def resolve_rules(overrides: RuleOverrides) -> dict[str, RuleConfig]:
+    """The effective rule settings: defaults with the camera's overrides applied."""
+    rules = {}
+    for key, default in DEFAULT_RULES.items():
+        override: RuleOverride | None = getattr(overrides, key)
+        if override is None:
+            rules[key] = default
+            continue
+        changes = override.model_dump(exclude_none=True)
+        rules[key] = RuleConfig.model_validate({**default.model_dump(), **changes})
+    return rules
+

@@ -1,0 +1,100 @@
+"""Zones: polygons in image coordinates with a type, and which detections fall in them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from detector.detections import Detections
+
+ZoneType = Literal[
+    "no_parking", "sidewalk", "roadway", "ad_permitted", "ad_prohibited", "ignore"
+]
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+# classes whose place is where they stand (ground point); others are where their centre is
+GROUND_ANCHORED = frozenset({"car", "bus", "truck", "two_wheeler", "stall", "goods", "garbage",
+                             "garbage_overflow", "garbage_bin"})
+
+
+class Zone(BaseModel):
+    """A polygon in image pixels of the camera's frames."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=ID_PATTERN)
+    type: ZoneType
+    polygon: tuple[tuple[float, float], ...]
+    name: str | None = None
+    # who answers for it, e.g. the shop for 门前三包 (responsibility for the pavement in front)
+    responsible: str | None = None
+
+    @field_validator("polygon")
+    @classmethod
+    def _valid_polygon(
+        cls, polygon: tuple[tuple[float, float], ...]
+    ) -> tuple[tuple[float, float], ...]:
+        if len(polygon) < 3:
+            raise ValueError(f"a polygon needs at least 3 points, got {len(polygon)}")
+        pts = np.asarray(polygon, dtype=np.float64)
+        if not np.isfinite(pts).all() or (pts < 0).any():
+            raise ValueError("polygon points must be finite, non-negative pixel coordinates")
+        if abs(cv2.contourArea(pts.astype(np.float32))) < 1.0:
+            raise ValueError("polygon has no area (points are collinear or repeated)")
+        return polygon
+
+    def contains(self, points: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        """Which of the (N, 2) points lie inside or on the edge."""
+        contour = np.asarray(self.polygon, dtype=np.float32)
+        return np.array(
+            [cv2.pointPolygonTest(contour, (float(x), float(y)), False) >= 0 for x, y in points],
+            dtype=bool,
+        )
+
+
+def anchor_points(detections: Detections, names: Sequence[str]) -> npt.NDArray[np.float64]:
+    """Where each object is: bottom centre for things on the ground, centre for the rest."""
+    xyxy = detections.xyxy.astype(np.float64)
+    cx = (xyxy[:, 0] + xyxy[:, 2]) / 2
+    cy = (xyxy[:, 1] + xyxy[:, 3]) / 2
+    ground = np.array([names[int(c)] in GROUND_ANCHORED for c in detections.class_id], dtype=bool)
+    y = np.where(ground, xyxy[:, 3], cy)
+    return np.stack([cx, y], axis=1) if len(xyxy) else np.zeros((0, 2))
+
+
+class ZoneSet:
+    """The zones of one camera, answering which zones each detection is in."""
+
+    def __init__(self, zones: Sequence[Zone]) -> None:
+        ids = [z.id for z in zones]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate zone ids: {dupes}")
+        self.zones = tuple(zones)
+
+    def membership(
+        self, detections: Detections, names: Sequence[str]
+    ) -> list[tuple[Zone, ...]]:
+        """For each detection, the zones its anchor point is in (in configuration order)."""
+        points = anchor_points(detections, names)
+        inside = [z.contains(points) for z in self.zones]
+        return [
+            tuple(z for z, mask in zip(self.zones, inside, strict=True) if mask[i])
+            for i in range(len(detections))
+        ]
+
+    def drop_ignored(self, detections: Detections, names: Sequence[str]) -> Detections:
+        """Detections whose anchor lies in an ``ignore`` zone are masked out."""
+        ignore = [z for z in self.zones if z.type == "ignore"]
+        if not ignore or len(detections) == 0:
+            return detections
+        points = anchor_points(detections, names)
+        hit = np.zeros(len(detections), dtype=bool)
+        for z in ignore:
+            hit |= z.contains(points)
+        return detections[~hit]

@@ -1,0 +1,1 @@
+"""Cameras: their configuration (YAML and API), and the registry of running ones."""

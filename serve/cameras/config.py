@@ -1,0 +1,172 @@
+"""Camera configuration: strict pydantic models, loaded from YAML or the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from detector.rules.config import RuleOverrides
+from detector.zones import ID_PATTERN, Zone
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PushSource(_Strict):
+    """The camera or a gateway POSTs frames to ``/v1/cameras/{id}/frames``."""
+
+    kind: Literal["push"] = "push"
+
+
+class RtspSource(_Strict):
+    kind: Literal["rtsp"]
+    url: str = Field(pattern=r"^rtsps?://")
+    transport: Literal["tcp", "udp"] = "tcp"
+
+
+class MjpegSource(_Strict):
+    """An HTTP multipart MJPEG stream."""
+
+    kind: Literal["mjpeg"]
+    url: str = Field(pattern=r"^https?://")
+
+
+class SnapshotSource(_Strict):
+    """An HTTP URL returning one JPEG per request, polled at the camera's sample rate."""
+
+    kind: Literal["snapshot"]
+    url: str = Field(pattern=r"^https?://")
+    timeout_s: float = Field(5.0, gt=0)
+
+
+class FileSource(_Strict):
+    """A video file (or a folder of frames), replayed in real time and looped."""
+
+    kind: Literal["file"]
+    path: Path
+    loop: bool = True
+    # the clip's own frame rate when the container does not say (frame folders)
+    fps: float = Field(2.0, gt=0)
+
+
+Source = Annotated[
+    PushSource | RtspSource | MjpegSource | SnapshotSource | FileSource,
+    Field(discriminator="kind"),
+]
+
+
+class MotionConfig(_Strict):
+    """Motion gating: skip inference on unchanged frames, but re-check static scenes."""
+
+    enabled: bool = True
+    # fraction of (downscaled) pixels that must change for a frame to count as "moved"
+    min_changed: float = Field(0.002, ge=0.0, le=1.0)
+    # a static scene is still run through the detector this often
+    recheck_s: float = Field(10.0, gt=0)
+
+
+class Camera(_Strict):
+    """One camera, as in the YAML file (a list of these) and the API."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = ""
+    address: str = ""
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    timezone: str = "Asia/Shanghai"
+    enabled: bool = True
+    source: Source = Field(default_factory=PushSource)
+    sample_fps: float = Field(1.0, gt=0, le=30)
+    zones: tuple[Zone, ...] = ()
+    rules: RuleOverrides = Field(default_factory=RuleOverrides)
+    motion: MotionConfig = Field(default_factory=MotionConfig)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, tz: str) -> str:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {tz!r} (use an IANA name like Asia/Shanghai)")
+        return tz
+
+    @field_validator("zones")
+    @classmethod
+    def _unique_zone_ids(cls, zones: tuple[Zone, ...]) -> tuple[Zone, ...]:
+        ids = [z.id for z in zones]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate zone ids: {dupes}")
+        return zones
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class CameraConfigError(ValueError):
+    """A cameras file that cannot be used; the message names the file and the field."""
+
+
+_CAMERA_LIST = TypeAdapter(list[Camera])
+
+
+def _where(loc: tuple[int | str, ...], data: object) -> str:
+    """``cameras[1] (cam-02).zones[0].polygon`` from a pydantic error location."""
+    parts: list[str] = []
+    for i, key in enumerate(loc):
+        if isinstance(key, int):
+            parts.append(f"[{key}]")
+            if i == 0 and isinstance(data, list) and isinstance(data[key], dict):
+                cam_id = data[key].get("id")
+                if cam_id:
+                    parts.append(f" ({cam_id})")
+        else:
+            parts.append(f".{key}")
+    return "cameras" + "".join(parts)
+
+
+def parse_cameras(data: object, origin: str) -> list[Camera]:
+    """Validate a list of camera dicts; ``origin`` names where it came from in errors."""
+    if isinstance(data, dict) and set(data) == {"cameras"}:
+        data = data["cameras"]
+    if not isinstance(data, list):
+        raise CameraConfigError(
+            f"{origin}: expected a list of cameras (or a mapping with one key 'cameras'), "
+            f"got {type(data).__name__}"
+        )
+    try:
+        cameras = _CAMERA_LIST.validate_python(data)
+    except ValidationError as e:
+        lines = [f"{_where(tuple(err['loc']), data)}: {err['msg']}" for err in e.errors()]
+        raise CameraConfigError(f"{origin}: invalid camera configuration:\n  " + "\n  ".join(lines))
+    ids = [c.id for c in cameras]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise CameraConfigError(f"{origin}: duplicate camera ids: {dupes}")
+    return cameras
+
+
+def load_cameras(path: Path) -> list[Camera]:
+    """Read a cameras YAML file; relative file-source paths are taken from the file's folder."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise CameraConfigError(f"{path}: cannot read cameras file: {e.strerror}") from e
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise CameraConfigError(f"{path}: not valid YAML: {e}") from e
+    cameras = parse_cameras(data if data is not None else [], str(path))
+    base = path.parent
+    return [
+        c.model_copy(update={"source": c.source.model_copy(update={"path": base / c.source.path})})
+        if isinstance(c.source, FileSource) and not c.source.path.is_absolute()
+        else c
+        for c in cameras
+    ]
