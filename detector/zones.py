@@ -12,14 +12,23 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from detector.detections import Detections
 
-ZoneType = Literal[
-    "no_parking", "sidewalk", "roadway", "ad_permitted", "ad_prohibited", "ignore"
-]
+ZoneType = Literal["no_parking", "sidewalk", "roadway", "ad_permitted", "ad_prohibited", "ignore"]
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 # classes whose place is where they stand (ground point); others are where their centre is
-GROUND_ANCHORED = frozenset({"car", "bus", "truck", "two_wheeler", "stall", "goods", "garbage",
-                             "garbage_overflow", "garbage_bin"})
+GROUND_ANCHORED = frozenset(
+    {
+        "car",
+        "bus",
+        "truck",
+        "two_wheeler",
+        "stall",
+        "goods",
+        "garbage",
+        "garbage_overflow",
+        "garbage_bin",
+    }
+)
 
 
 class Zone(BaseModel):
@@ -77,9 +86,7 @@ class ZoneSet:
             raise ValueError(f"duplicate zone ids: {dupes}")
         self.zones = tuple(zones)
 
-    def membership(
-        self, detections: Detections, names: Sequence[str]
-    ) -> list[tuple[Zone, ...]]:
+    def membership(self, detections: Detections, names: Sequence[str]) -> list[tuple[Zone, ...]]:
         """For each detection, the zones its anchor point is in (in configuration order)."""
         points = anchor_points(detections, names)
         inside = [z.contains(points) for z in self.zones]

@@ -53,6 +53,8 @@ class RuleConfig(_Strict):
     min_span_s: float = Field(10.0, ge=0.0)
     # stationary test for parking: ground point may wander this fraction of the box height
     max_motion: float = Field(0.25, ge=0.0)
+    # a not-yet-reported object may go unseen this long (occlusion) without restarting its clock
+    max_gap_s: float = Field(60.0, gt=0.0)
     # an object unseen this long has left: its violation ends and a later one is a new case
     clear_after_s: float = Field(300.0, gt=0.0)
     # when the rule applies (e.g. parking bans 07:00-20:00); empty means always
@@ -71,6 +73,7 @@ class RuleOverride(_Strict):
     min_frames: int | None = Field(None, ge=1)
     min_span_s: float | None = Field(None, ge=0.0)
     max_motion: float | None = Field(None, ge=0.0)
+    max_gap_s: float | None = Field(None, gt=0.0)
     clear_after_s: float | None = Field(None, gt=0.0)
     schedule: tuple[TimeWindow, ...] | None = None
 
@@ -105,4 +108,3 @@ def resolve_rules(overrides: RuleOverrides) -> dict[str, RuleConfig]:
         changes = override.model_dump(exclude_none=True)
         rules[key] = RuleConfig.model_validate({**default.model_dump(), **changes})
     return rules
-
