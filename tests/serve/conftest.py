@@ -5,6 +5,9 @@ from pathlib import Path
 import pytest
 
 from tests.detector.factories import make_onnx_detector, raw_tensor
+from tests.serve.store.postgres import postgres_server, postgres_url
+
+__all__ = ["postgres_server", "postgres_url"]  # fixtures, re-exported for pytest
 
 # (cx, cy, w, h, class id, score) in model-input pixels (64 x 64)
 BOXES = [(20, 20, 16, 16, 0, 0.9), (48, 40, 10, 20, 4, 0.6)]

@@ -1,0 +1,284 @@
+"""Cases and their evidence: create, update on new sightings, read and list."""
+
+from __future__ import annotations
+
+import builtins
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from serve.store.database import Database
+from serve.store.orm import CaseRow, EvidenceRow
+from serve.store.records import (
+    EVIDENCE_KINDS,
+    CaseRecord,
+    EvidenceIn,
+    EvidenceRecord,
+    NewCase,
+    check_box,
+    check_confidence,
+    check_evidence_kind,
+    require_aware,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class CaseNotFound(KeyError):  # noqa: N818 (the name the service layer uses)
+    """No case has this id."""
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__(case_id)
+        self.case_id = case_id
+
+    def __str__(self) -> str:
+        return f"no case with id {self.case_id}"
+
+
+class CaseRepo:
+    """Cases in ``db``; every call is its own short transaction, safe from many threads."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def create(self, new: NewCase, evidence: Sequence[EvidenceIn] = ()) -> CaseRecord:
+        _check_unique_kinds(evidence)
+        now = datetime.now(UTC)
+        with self._db.session() as session:
+            row = CaseRow(
+                camera_id=new.camera_id,
+                violation=new.violation,
+                label=new.label,
+                status=new.status,
+                signal=new.signal,
+                first_seen=new.first_seen,
+                last_seen=new.last_seen,
+                dwell_reached_at=new.dwell_reached_at,
+                confidence=new.confidence,
+                box=list(check_box(new.box)),
+                zone_id=new.zone_id,
+                responsible=new.responsible,
+                address=new.address,
+                lat=new.lat,
+                lon=new.lon,
+                timezone=new.timezone,
+                model_name=new.model_name,
+                model_version=new.model_version,
+                sightings=1,
+                created_at=now,
+                updated_at=now,
+                evidence=[_evidence_row(e, now) for e in evidence],
+            )
+            session.add(row)
+            session.flush()
+            record = _case_record(row)
+        logger.debug("created case %d (%s on %s)", record.id, new.violation, new.camera_id)
+        return record
+
+    def update(
+        self,
+        case_id: int,
+        *,
+        last_seen: datetime,
+        confidence: float | None = None,
+        box: Sequence[float] | None = None,
+        dwell_reached_at: datetime | None = None,
+        evidence: Sequence[EvidenceIn] = (),
+    ) -> tuple[CaseRecord, builtins.list[str]]:
+        """Record one more sighting; returns the case and the evidence paths it dropped.
+
+        ``last_seen`` only moves forward; ``confidence`` and ``box`` replace the stored
+        ones when given (the caller decides what "best" is); ``dwell_reached_at`` is set
+        once; evidence replaces the case's file of the same kind. Delete the returned
+        paths after this returns: they are committed as unreferenced.
+        """
+        _check_unique_kinds(evidence)
+        require_aware("last_seen", last_seen)
+        require_aware("dwell_reached_at", dwell_reached_at)
+        if confidence is not None:
+            check_confidence(confidence)
+        checked_box = check_box(box) if box is not None else None
+        now = datetime.now(UTC)
+        with self._db.session() as session:
+            row = session.scalars(
+                select(CaseRow)
+                .where(CaseRow.id == case_id)
+                .options(selectinload(CaseRow.evidence))
+                .with_for_update()
+            ).one_or_none()
+            if row is None:
+                raise CaseNotFound(case_id)
+            row.sightings += 1
+            row.last_seen = max(row.last_seen, last_seen)
+            if confidence is not None:
+                row.confidence = confidence
+            if checked_box is not None:
+                row.box = list(checked_box)
+            if dwell_reached_at is not None and row.dwell_reached_at is None:
+                row.dwell_reached_at = dwell_reached_at
+            row.updated_at = now
+            replaced = _upsert_evidence(row, evidence, now)
+            session.flush()
+            dropped = _unreferenced(session, replaced)
+            record = _case_record(row)
+        return record, dropped
+
+    def get(self, case_id: int) -> CaseRecord | None:
+        with self._db.session(write=False) as session:
+            row = session.scalars(
+                select(CaseRow).where(CaseRow.id == case_id).options(selectinload(CaseRow.evidence))
+            ).one_or_none()
+            return None if row is None else _case_record(row)
+
+    def open_for_camera(
+        self, camera_id: str, *, statuses: Sequence[str] = ("draft",), seen_since: datetime
+    ) -> builtins.list[CaseRecord]:
+        """The camera's cases in ``statuses`` seen at or after ``seen_since``, oldest first.
+
+        Restores the violations still in progress when a camera worker restarts.
+        """
+        require_aware("seen_since", seen_since)
+        with self._db.session(write=False) as session:
+            rows = session.scalars(
+                select(CaseRow)
+                .where(
+                    CaseRow.camera_id == camera_id,
+                    CaseRow.status.in_(list(statuses)),
+                    CaseRow.last_seen >= seen_since,
+                )
+                .order_by(CaseRow.first_seen, CaseRow.id)
+                .options(selectinload(CaseRow.evidence))
+            )
+            return [_case_record(r) for r in rows]
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        violation: str | None = None,
+        camera_id: str | None = None,
+        since: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[builtins.list[CaseRecord], int]:
+        """A page of matching cases, newest first, and how many match in all."""
+        if limit < 1 or offset < 0:
+            raise ValueError(f"expected limit >= 1 and offset >= 0, got {limit=} {offset=}")
+        require_aware("since", since)
+        where: builtins.list[ColumnElement[bool]] = []
+        if status is not None:
+            where.append(CaseRow.status == status)
+        if violation is not None:
+            where.append(CaseRow.violation == violation)
+        if camera_id is not None:
+            where.append(CaseRow.camera_id == camera_id)
+        if since is not None:
+            where.append(CaseRow.first_seen >= since)
+        with self._db.session(write=False) as session:
+            total = session.scalar(select(func.count()).select_from(CaseRow).where(*where)) or 0
+            rows = session.scalars(
+                select(CaseRow)
+                .where(*where)
+                .order_by(CaseRow.first_seen.desc(), CaseRow.id.desc())
+                .limit(limit)
+                .offset(offset)
+                .options(selectinload(CaseRow.evidence))
+            )
+            return [_case_record(r) for r in rows], total
+
+
+def _check_unique_kinds(evidence: Sequence[EvidenceIn]) -> None:
+    kinds = [e.kind for e in evidence]
+    dupes = sorted({k for k in kinds if kinds.count(k) > 1})
+    if dupes:
+        raise ValueError(f"one evidence file per kind, got several of {dupes}")
+
+
+def _evidence_row(evidence: EvidenceIn, now: datetime) -> EvidenceRow:
+    return EvidenceRow(
+        kind=evidence.kind,
+        path=evidence.path,
+        sha256=evidence.sha256,
+        size=evidence.size,
+        width=evidence.width,
+        height=evidence.height,
+        taken_at=evidence.taken_at,
+        created_at=now,
+    )
+
+
+def _upsert_evidence(row: CaseRow, evidence: Sequence[EvidenceIn], now: datetime) -> set[str]:
+    """Write ``evidence`` into ``row`` by kind; returns the paths it replaced."""
+    by_kind = {e.kind: e for e in row.evidence}
+    replaced: set[str] = set()
+    for new in evidence:
+        old = by_kind.get(new.kind)
+        if old is None:
+            row.evidence.append(_evidence_row(new, now))
+            continue
+        if old.path != new.path:
+            replaced.add(old.path)
+        # updated in place: a delete + insert could trip UNIQUE(case_id, kind) mid-flush
+        old.path = new.path
+        old.sha256 = new.sha256
+        old.size = new.size
+        old.width = new.width
+        old.height = new.height
+        old.taken_at = new.taken_at
+        old.created_at = now
+    return replaced
+
+
+def _unreferenced(session: Session, paths: set[str]) -> builtins.list[str]:
+    if not paths:
+        return []
+    still = set(session.scalars(select(EvidenceRow.path).where(EvidenceRow.path.in_(paths))))
+    return sorted(paths - still)
+
+
+def _evidence_record(row: EvidenceRow) -> EvidenceRecord:
+    return EvidenceRecord(
+        id=row.id,
+        kind=check_evidence_kind(row.kind),
+        path=row.path,
+        sha256=row.sha256,
+        size=row.size,
+        width=row.width,
+        height=row.height,
+        taken_at=row.taken_at,
+        created_at=row.created_at,
+    )
+
+
+def _case_record(row: CaseRow) -> CaseRecord:
+    evidence = sorted(
+        (_evidence_record(e) for e in row.evidence), key=lambda e: EVIDENCE_KINDS.index(e.kind)
+    )
+    return CaseRecord(
+        id=row.id,
+        camera_id=row.camera_id,
+        violation=row.violation,
+        label=row.label,
+        status=row.status,
+        signal=row.signal,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        dwell_reached_at=row.dwell_reached_at,
+        confidence=row.confidence,
+        box=check_box(row.box),
+        zone_id=row.zone_id,
+        responsible=row.responsible,
+        address=row.address,
+        lat=row.lat,
+        lon=row.lon,
+        timezone=row.timezone,
+        model_name=row.model_name,
+        model_version=row.model_version,
+        sightings=row.sightings,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        evidence=tuple(evidence),
+    )

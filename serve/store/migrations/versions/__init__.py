@@ -1,0 +1,1 @@
+"""Revisions, one file each; Alembic skips this __init__."""

@@ -1,0 +1,96 @@
+"""Table definitions (SQLAlchemy declarative). Only the store's own modules use these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from serve.store.types import UTCDateTime
+
+# stable constraint names, so migrations (and SQLite batch mode) can refer to them
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class CameraRow(Base):
+    __tablename__ = "cameras"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Camera.model_dump(mode="json")
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    origin: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_camera_id_status", "camera_id", "status"),
+        Index("ix_cases_first_seen", "first_seen"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    # not a foreign key: a case outlives the camera that saw it
+    camera_id: Mapped[str] = mapped_column(String(64), index=True)
+    violation: Mapped[str] = mapped_column(String(64), index=True)
+    label: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32), index=True, server_default="draft")
+    signal: Mapped[str] = mapped_column(String(32), server_default="detector")
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    dwell_reached_at: Mapped[datetime | None]
+    confidence: Mapped[float]
+    # [x1, y1, x2, y2] of the best sighting
+    box: Mapped[list[float]] = mapped_column(JSON)
+    zone_id: Mapped[str | None] = mapped_column(String(64))
+    responsible: Mapped[str | None] = mapped_column(String(128))
+    address: Mapped[str] = mapped_column(String(256))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    timezone: Mapped[str] = mapped_column(String(64))
+    model_name: Mapped[str] = mapped_column(String(128))
+    model_version: Mapped[str] = mapped_column(String(64))
+    sightings: Mapped[int] = mapped_column(server_default="1")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    # raise_on_sql: every query says how it loads evidence, so no N+1 slips in
+    evidence: Mapped[list[EvidenceRow]] = relationship(
+        back_populates="case",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise_on_sql",
+    )
+
+
+class EvidenceRow(Base):
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("case_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # relative to the evidence folder
+    path: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    taken_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+    case: Mapped[CaseRow] = relationship(back_populates="evidence", lazy="raise_on_sql")
