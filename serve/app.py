@@ -7,40 +7,80 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from detector.model import Detector
-from serve.routes import detect, health
+from detector.taxonomy import load_taxonomy
+from serve.cameras.config import load_cameras
+from serve.cameras.service import CameraService
+from serve.evidence.files import EvidenceFiles
+from serve.metrics import Metrics
+from serve.models import ModelHolder
+from serve.routes import cameras, cases, detect, frames, health, metrics
 from serve.settings import Settings
+from serve.store.cameras import CameraRepo
+from serve.store.cases import CaseRepo
+from serve.store.database import open_database
 
 logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
-    """Build the app; the detector is loaded at start-up unless one is given."""
-    if settings.config is not None:
-        # cameras, zones and rules arrive with the case pipeline; never ignore a file silently
-        raise ValueError(
-            f"--config {settings.config}: camera configuration is not supported yet; "
-            "this service offers /healthz and /v1/detect"
-        )
+    """Build the app. The cameras file is read now, so a bad file fails before serving;
+    the model, database, evidence store and camera streams start with the app."""
+    file_cameras = load_cameras(settings.config) if settings.config is not None else []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if getattr(app.state, "detector", None) is None:
-            app.state.detector = Detector.load(settings.model, conf=settings.conf, iou=settings.iou)
-            logger.info(
-                "loaded model %s %s", app.state.detector.info.name, app.state.detector.info.version
-            )
-        yield
+        loaded = detector
+        if loaded is None:
+            loaded = Detector.load(settings.model, conf=settings.conf, iou=settings.iou)
+        logger.info("loaded model %s %s", loaded.info.name, loaded.info.version)
+        db = open_database(settings.database)
+        evidence = EvidenceFiles(settings.evidence_root)
+        evidence.sweep_temp()
+        taxonomy = load_taxonomy()
+        service = CameraService(
+            models=ModelHolder(loaded),
+            taxonomy=taxonomy,
+            cameras=CameraRepo(db),
+            cases=CaseRepo(db),
+            evidence=evidence,
+            metrics=app.state.metrics,
+        )
+        app.state.models = service.models
+        app.state.taxonomy = taxonomy
+        app.state.cases = service.cases
+        app.state.evidence = evidence
+        app.state.cameras = service
+        cams = list(file_cameras)
+        if settings.demo and not any(c.id == "demo" for c in cams):
+            from serve.demo import demo_camera
+
+            cams.append(await run_in_threadpool(demo_camera, settings.data_dir))
+        service.start(cams)
+        try:
+            yield
+        finally:
+            service.stop()
+            db.dispose()
 
     app = FastAPI(
         title="streetwatch",
-        version="0.1.0",
-        description="Street-scene violation detection for city camera feeds.",
+        version="0.2.0",
+        description=(
+            "Street-scene violation detection for city camera feeds: cameras stream frames, "
+            "the service detects, tracks and applies per-violation rules over zones and time, "
+            "and opens one draft case per violation with an evidence pack."
+        ),
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.detector = detector
+    app.state.metrics = Metrics()
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(detect.router, prefix="/v1")
+    app.include_router(cameras.router, prefix="/v1")
+    app.include_router(frames.router, prefix="/v1")
+    app.include_router(cases.router, prefix="/v1")
     return app

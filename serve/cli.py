@@ -58,8 +58,24 @@ def _serve(args: argparse.Namespace) -> int:
         model=args.model,
         config=args.config,
         demo=not args.no_demo,
+        **({"database_url": args.database} if args.database else {}),
     )
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    app = create_app(settings)  # a bad cameras file fails here, naming the file and field
+    base = f"http://{args.host}:{args.port}"
+    print(
+        f"streetwatch: serving on {base}\n"
+        f"  draft cases:  {base}/v1/cases\n"
+        f"  cameras:      {base}/v1/cameras  (health: {base}/v1/cameras/<id>/health)\n"
+        f"  API docs:     {base}/docs\n"
+        f"  data:         {settings.data_dir.resolve()} (database, evidence, demo clip)"
+        + (
+            "\n  the demo camera replays a street clip; its first cases appear within a minute"
+            if settings.demo
+            else ""
+        ),
+        flush=True,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 
@@ -87,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     p.add_argument("--config", type=Path, default=None, help="cameras YAML")
     p.add_argument("--no-demo", action="store_true", help="do not load the demo camera")
+    p.add_argument(
+        "--database", default=None, help="SQLAlchemy URL (default: SQLite in --data-dir)"
+    )
     p.set_defaults(func=_serve)
 
     from training.cli import register

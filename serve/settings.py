@@ -14,6 +14,21 @@ class Settings(BaseSettings):
     model: Path = Path("models/current")
     config: Path | None = None
     demo: bool = True
+    # SQLAlchemy URL; default: SQLite (WAL) at <data_dir>/streetwatch.db.
+    # PostgreSQL: postgresql+psycopg://user:password@host/dbname
+    database_url: str | None = None
+    # where evidence files live; default: <data_dir>/evidence
+    evidence_dir: Path | None = None
     conf: float = 0.25
     iou: float = 0.45
     max_upload_bytes: int = 20 * 1024 * 1024
+
+    @property
+    def database(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'streetwatch.db').resolve()}"
+
+    @property
+    def evidence_root(self) -> Path:
+        return self.evidence_dir if self.evidence_dir is not None else self.data_dir / "evidence"

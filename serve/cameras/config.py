@@ -92,7 +92,9 @@ class Camera(_Strict):
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {tz!r} (use an IANA name like Asia/Shanghai)")
+            raise ValueError(
+                f"unknown time zone {tz!r} (use an IANA name like Asia/Shanghai)"
+            ) from None
         return tz
 
     @field_validator("zones")
@@ -144,7 +146,9 @@ def parse_cameras(data: object, origin: str) -> list[Camera]:
         cameras = _CAMERA_LIST.validate_python(data)
     except ValidationError as e:
         lines = [f"{_where(tuple(err['loc']), data)}: {err['msg']}" for err in e.errors()]
-        raise CameraConfigError(f"{origin}: invalid camera configuration:\n  " + "\n  ".join(lines))
+        raise CameraConfigError(
+            f"{origin}: invalid camera configuration:\n  " + "\n  ".join(lines)
+        ) from None
     ids = [c.id for c in cameras]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:

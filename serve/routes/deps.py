@@ -6,13 +6,18 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from detector.model import Detector
+from detector.taxonomy import Taxonomy
+from serve.cameras.service import CameraService
+from serve.evidence.files import EvidenceFiles
+from serve.metrics import Metrics
+from serve.models import ModelHolder
 from serve.settings import Settings
+from serve.store.cases import CaseRepo
 
 
-def get_detector(request: Request) -> Detector:
-    detector: Detector = request.app.state.detector
-    return detector
+def get_models(request: Request) -> ModelHolder:
+    models: ModelHolder = request.app.state.models
+    return models
 
 
 def get_settings(request: Request) -> Settings:
@@ -20,5 +25,35 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-DetectorDep = Annotated[Detector, Depends(get_detector)]
+def get_cameras(request: Request) -> CameraService:
+    cameras: CameraService = request.app.state.cameras
+    return cameras
+
+
+def get_cases(request: Request) -> CaseRepo:
+    cases: CaseRepo = request.app.state.cases
+    return cases
+
+
+def get_evidence(request: Request) -> EvidenceFiles:
+    evidence: EvidenceFiles = request.app.state.evidence
+    return evidence
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+def get_taxonomy(request: Request) -> Taxonomy:
+    taxonomy: Taxonomy = request.app.state.taxonomy
+    return taxonomy
+
+
+ModelsDep = Annotated[ModelHolder, Depends(get_models)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+CamerasDep = Annotated[CameraService, Depends(get_cameras)]
+CasesDep = Annotated[CaseRepo, Depends(get_cases)]
+EvidenceDep = Annotated[EvidenceFiles, Depends(get_evidence)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+TaxonomyDep = Annotated[Taxonomy, Depends(get_taxonomy)]

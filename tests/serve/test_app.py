@@ -13,8 +13,11 @@ from serve.settings import Settings
 
 
 @pytest.fixture
-def client(registry: Path) -> Iterator[TestClient]:
-    settings = Settings(model=registry / "current", max_upload_bytes=200_000)
+def client(registry: Path, tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(
+        model=registry / "current", data_dir=tmp_path / "data", demo=False,
+        max_upload_bytes=200_000,
+    )
     with TestClient(create_app(settings)) as c:
         yield c
 
@@ -27,7 +30,11 @@ def jpeg(w: int, h: int) -> bytes:
 
 def test_healthz_names_the_model(client: TestClient) -> None:
     body = client.get("/healthz").json()
-    assert body == {"status": "ok", "model": {"name": "tiny", "version": "1.0"}}
+    assert body == {
+        "status": "ok",
+        "model": {"name": "tiny", "version": "1.0"},
+        "cameras": {"total": 0, "connected": 0},
+    }
 
 
 def test_detect_returns_boxes_in_image_pixels(client: TestClient) -> None:
@@ -48,7 +55,7 @@ def test_detect_returns_boxes_in_image_pixels(client: TestClient) -> None:
     [
         (b"", 422, "empty"),
         (b"GIF89a not really", 422, "not a decodable image"),
-        (b"\xff" * 300_000, 413, "larger than 200000 bytes"),
+        (b"\xff" * 300_000, 413, "larger than the limit of 200000 bytes"),
     ],
     ids=["empty", "garbage", "too-large"],
 )
@@ -71,6 +78,32 @@ def test_openapi_documents_detect(client: TestClient) -> None:
     assert "/v1/detect" in paths and "/healthz" in paths
 
 
-def test_a_camera_config_is_refused_not_ignored(registry: Path, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="camera configuration is not supported yet"):
-        create_app(Settings(model=registry / "current", config=tmp_path / "cameras.yaml"))
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- {id: cam-01, colour: red}", "cameras[0] (cam-01).colour: Extra inputs are not permitted"),
+        (
+            "- {id: cam-01, zones: [{id: z, type: sidewalk, polygon: [[0, 0], [5, 5]]}]}",
+            "cameras[0] (cam-01).zones[0].polygon",
+        ),
+        ("- {id: cam-01, zones: [{id: z, type: pavement, polygon: []}]}", "zones[0].type"),
+        ("- {id: cam-01, source: {kind: rtsp, url: 'http://x'}}", "source.rtsp.url"),
+        ("- {id: cam-01}\n- {id: cam-01}", "duplicate camera ids: ['cam-01']"),
+        ("cameras: {id: 1", "not valid YAML"),
+        ("just text", "expected a list of cameras"),
+    ],
+)
+def test_a_bad_cameras_file_fails_at_start_naming_file_and_field(
+    registry: Path, tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "cameras.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError) as info:
+        create_app(Settings(model=registry / "current", config=path, data_dir=tmp_path))
+    assert str(path) in str(info.value)
+    assert message in str(info.value)
+
+
+def test_a_missing_cameras_file_is_a_clear_error(registry: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="cannot read cameras file"):
+        create_app(Settings(model=registry / "current", config=tmp_path / "nope.yaml"))

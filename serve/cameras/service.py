@@ -1,0 +1,155 @@
+"""The running cameras: configuration in the store, a pipeline and a stream per camera."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from detector.taxonomy import Taxonomy
+from serve.cameras.config import Camera
+from serve.evidence.files import EvidenceFiles
+from serve.metrics import Metrics
+from serve.models import ModelHolder
+from serve.pipeline import CameraPipeline
+from serve.store.cameras import CameraRepo
+from serve.store.cases import CaseRepo
+from serve.store.records import CameraOrigin
+from serve.streams.health import StreamHealth
+from serve.streams.manager import StreamManager
+
+logger = logging.getLogger(__name__)
+
+
+class CameraExistsError(ValueError):
+    """A camera with that id is already configured (HTTP 409)."""
+
+
+class UnknownCameraError(KeyError):
+    """No camera with that id (HTTP 404)."""
+
+    def __str__(self) -> str:
+        return f"no camera with id {self.args[0]!r}"
+
+
+class CameraService:
+    """Adds, replaces and removes cameras while the service runs; one bad camera never
+    stops the others (each has its own worker and its own pipeline lock)."""
+
+    def __init__(
+        self,
+        *,
+        models: ModelHolder,
+        taxonomy: Taxonomy,
+        cameras: CameraRepo,
+        cases: CaseRepo,
+        evidence: EvidenceFiles,
+        metrics: Metrics,
+        streams: StreamManager | None = None,
+    ) -> None:
+        self.models = models
+        self.taxonomy = taxonomy
+        self.camera_repo = cameras
+        self.cases = cases
+        self.evidence = evidence
+        self.metrics = metrics
+        self.streams = streams if streams is not None else StreamManager()
+        self._pipelines: dict[str, CameraPipeline] = {}
+        self._lock = threading.RLock()
+
+    def start(self, configured: Sequence[Camera], origin: CameraOrigin = "file") -> None:
+        """Store the cameras from the config file (they win over stored ones), then run all."""
+        for camera in configured:
+            self.camera_repo.upsert(camera, origin)
+        for record in self.camera_repo.list():
+            self._run(record.camera)
+
+    def stop(self) -> None:
+        self.streams.stop_all()
+        with self._lock:
+            self._pipelines.clear()
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def list(self) -> list[Camera]:
+        return [r.camera for r in self.camera_repo.list()]
+
+    def get(self, camera_id: str) -> Camera:
+        record = self.camera_repo.get(camera_id)
+        if record is None:
+            raise UnknownCameraError(camera_id)
+        return record.camera
+
+    def pipeline(self, camera_id: str) -> CameraPipeline:
+        with self._lock:
+            pipeline = self._pipelines.get(camera_id)
+        if pipeline is None:
+            raise UnknownCameraError(camera_id)
+        return pipeline
+
+    def health(self, camera_id: str) -> StreamHealth:
+        health = self.streams.health(camera_id)
+        if health is None:
+            self.get(camera_id)  # 404 for an unknown camera
+            raise UnknownCameraError(camera_id)
+        return health
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def create(self, camera: Camera) -> Camera:
+        with self._lock:
+            if self.camera_repo.get(camera.id) is not None:
+                raise CameraExistsError(f"camera {camera.id!r} already exists; PUT it to change it")
+            self.camera_repo.upsert(camera, "api")
+            self._run(camera)
+        return camera
+
+    def replace(self, camera: Camera) -> Camera:
+        with self._lock:
+            self.get(camera.id)
+            self.camera_repo.upsert(camera, "api")
+            self._stop(camera.id)
+            self._run(camera)
+        return camera
+
+    def delete(self, camera_id: str) -> None:
+        with self._lock:
+            self.get(camera_id)
+            self._stop(camera_id)
+            self.camera_repo.delete(camera_id)
+
+    def _stop(self, camera_id: str) -> None:
+        self.streams.remove(camera_id)
+        self._pipelines.pop(camera_id, None)
+
+    def _run(self, camera: Camera) -> None:
+        cell: list[CameraPipeline] = []
+
+        def on_frame(frame: npt.NDArray[np.uint8], at: dt.datetime) -> None:
+            cell[0].process(frame, at)
+
+        pipeline = CameraPipeline(
+            camera,
+            models=self.models,
+            taxonomy=self.taxonomy,
+            cases=self.cases,
+            evidence=self.evidence,
+            metrics=self.metrics,
+            health=StreamHealth(camera.id, camera.source.kind),
+        )
+        restored = pipeline.restore(dt.datetime.now(dt.UTC))
+        cell.append(pipeline)
+        with self._lock:
+            self._pipelines[camera.id] = pipeline
+            if camera.enabled:
+                pipeline.health = self.streams.start(camera, on_frame)
+        logger.info(
+            "camera %s (%s): running, %d open cases restored",
+            camera.id,
+            camera.source.kind,
+            restored,
+        )

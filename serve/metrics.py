@@ -1,0 +1,51 @@
+"""Prometheus metrics of the service, in a registry owned by each app (no globals)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.frames_in = Counter(
+            "streetwatch_frames_in",
+            "Frames received per camera",
+            ["camera"],
+            registry=self.registry,
+        )
+        self.frames_processed = Counter(
+            "streetwatch_frames_processed",
+            "Frames processed per camera; inferred=false when the motion gate skipped inference",
+            ["camera", "inferred"],
+            registry=self.registry,
+        )
+        self.frame_errors = Counter(
+            "streetwatch_frame_errors",
+            "Frames refused or failed, by reason",
+            ["camera", "reason"],
+            registry=self.registry,
+        )
+        self.inference_seconds = Histogram(
+            "streetwatch_inference_seconds",
+            "Detector latency per frame",
+            buckets=(0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5),
+            registry=self.registry,
+        )
+        self.cases_opened = Counter(
+            "streetwatch_cases_opened",
+            "Draft cases opened",
+            ["camera", "violation"],
+            registry=self.registry,
+        )
+        self.case_updates = Counter(
+            "streetwatch_case_updates",
+            "Sightings written to open cases",
+            ["camera"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

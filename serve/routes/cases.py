@@ -1,0 +1,80 @@
+"""``/v1/cases``: the draft cases and their evidence files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import FileResponse
+
+from serve.routes.deps import CasesDep, EvidenceDep, TaxonomyDep
+from serve.schemas.cases import CasePublic, CasesPublic
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+_MEDIA = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+
+
+@router.get("", response_model=CasesPublic)
+def list_cases(
+    cases: CasesDep,
+    taxonomy: TaxonomyDep,
+    status: str | None = None,
+    violation: str | None = None,
+    camera_id: str | None = None,
+    since: Annotated[
+        dt.datetime | None, Query(description="first seen at or after (ISO-8601 with offset)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CasesPublic:
+    """Cases, newest first; ``count`` is the number matching the filters."""
+    if violation is not None and violation not in {v.key for v in taxonomy.violations}:
+        known = ", ".join(v.key for v in taxonomy.violations)
+        raise HTTPException(422, f"unknown violation {violation!r}; known: {known}")
+    if since is not None and since.tzinfo is None:
+        raise HTTPException(422, "query 'since' needs a UTC offset, e.g. 2026-11-23T08:00:00+08:00")
+    records, count = cases.list(
+        status=status,
+        violation=violation,
+        camera_id=camera_id,
+        since=since,
+        limit=limit,
+        offset=offset,
+    )
+    return CasesPublic(data=[CasePublic.from_record(r, taxonomy) for r in records], count=count)
+
+
+@router.get("/{case_id}", response_model=CasePublic)
+def get_case(case_id: int, cases: CasesDep, taxonomy: TaxonomyDep) -> CasePublic:
+    record = cases.get(case_id)
+    if record is None:
+        raise HTTPException(404, f"no case with id {case_id}")
+    return CasePublic.from_record(record, taxonomy)
+
+
+@router.get(
+    "/{case_id}/evidence/{n}",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+def get_evidence(case_id: int, n: int, cases: CasesDep, evidence: EvidenceDep) -> FileResponse:
+    """Evidence file ``n`` (0-based, in the order of the case's ``evidence`` list)."""
+    record = cases.get(case_id)
+    if record is None:
+        raise HTTPException(404, f"no case with id {case_id}")
+    if not 0 <= n < len(record.evidence):
+        count = len(record.evidence)
+        raise HTTPException(
+            404, f"case {case_id} has {count} evidence files (0..{count - 1}); no {n}"
+        )
+    item = record.evidence[n]
+    path = evidence.path(item.path)
+    if not path.is_file():
+        raise HTTPException(410, f"evidence file {item.path} of case {case_id} is missing")
+    return FileResponse(
+        path,
+        media_type=_MEDIA.get(path.suffix.lower(), "application/octet-stream"),
+        headers={"X-Content-SHA256": item.sha256, "Cache-Control": "private, max-age=86400"},
+    )

@@ -1,0 +1,20 @@
+"""Reading an uploaded image: size limit, then decoding, each fault a precise 4xx."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from fastapi import HTTPException, UploadFile
+
+from detector.errors import ImageDecodeError
+from detector.image import decode_image
+
+
+async def read_image(upload: UploadFile, max_bytes: int) -> npt.NDArray[np.uint8]:
+    data = await upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise HTTPException(413, f"field 'image': larger than the limit of {max_bytes} bytes")
+    try:
+        return decode_image(data)
+    except ImageDecodeError as exc:
+        raise HTTPException(422, f"field 'image': {exc}") from exc

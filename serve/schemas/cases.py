@@ -1,0 +1,106 @@
+"""Case bodies: ``CasePublic`` and the paged ``CasesPublic``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+
+from detector.taxonomy import Taxonomy
+from serve.store.records import CaseRecord
+
+
+class Location(BaseModel):
+    address: str
+    lat: float | None
+    lon: float | None
+
+
+class ModelRef(BaseModel):
+    name: str
+    version: str
+
+
+class EvidencePublic(BaseModel):
+    kind: str
+    url: str
+    sha256: str
+    width: int
+    height: int
+    size: int
+    taken_at: dt.datetime
+
+
+class CasePublic(BaseModel):
+    id: int
+    camera_id: str
+    violation: str
+    violation_name: str
+    platform_code: str
+    label: str
+    label_name: str
+    status: str
+    signal: str
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    dwell_reached_at: dt.datetime | None
+    duration_s: float
+    confidence: float
+    box: list[float]
+    zone_id: str | None
+    responsible: str | None
+    sightings: int
+    location: Location
+    evidence: list[EvidencePublic]
+    model: ModelRef
+
+    @classmethod
+    def from_record(cls, record: CaseRecord, taxonomy: Taxonomy) -> CasePublic:
+        """Times in the camera's own time zone, so a bureau reads local clock times."""
+        tz = ZoneInfo(record.timezone)
+        violation = taxonomy.violation(record.violation)
+        label_zh = next((c.zh for c in taxonomy.classes if c.name == record.label), record.label)
+
+        def local(t: dt.datetime) -> dt.datetime:
+            return t.astimezone(tz)
+
+        return cls(
+            id=record.id,
+            camera_id=record.camera_id,
+            violation=record.violation,
+            violation_name=violation.zh,
+            platform_code=violation.platform_code,
+            label=record.label,
+            label_name=label_zh,
+            status=record.status,
+            signal=record.signal,
+            first_seen=local(record.first_seen),
+            last_seen=local(record.last_seen),
+            dwell_reached_at=local(record.dwell_reached_at) if record.dwell_reached_at else None,
+            duration_s=round((record.last_seen - record.first_seen).total_seconds(), 3),
+            confidence=round(record.confidence, 4),
+            box=[round(v, 1) for v in record.box],
+            zone_id=record.zone_id,
+            responsible=record.responsible,
+            sightings=record.sightings,
+            location=Location(address=record.address, lat=record.lat, lon=record.lon),
+            evidence=[
+                EvidencePublic(
+                    kind=e.kind,
+                    url=f"/v1/cases/{record.id}/evidence/{n}",
+                    sha256=e.sha256,
+                    width=e.width,
+                    height=e.height,
+                    size=e.size,
+                    taken_at=local(e.taken_at),
+                )
+                for n, e in enumerate(record.evidence)
+            ],
+            model=ModelRef(name=record.model_name, version=record.model_version),
+        )
+
+
+class CasesPublic(BaseModel):
+    data: list[CasePublic]
+    count: int
