@@ -142,7 +142,6 @@ class CameraPipeline:
                     f"last frame ({self.last_frame_at.isoformat()})"
                 )
             self.last_frame_at = at
-            self.health.frame_in(at)
             self.metrics.frames_in.labels(self.camera.id).inc()
             return self._process(frame, at)
 

@@ -55,15 +55,18 @@ def test_detect_command_stays_light(tmp_path: Path, reference_model: Path) -> No
     assert not loaded & set(HEAVY), f"imported {sorted(loaded & set(HEAVY))}"
 
 
-def test_serve_app_starts_light(reference_model: Path) -> None:
+def test_serve_app_starts_light(reference_model: Path, tmp_path: Path) -> None:
+    """The whole embedded default, demo camera included, runs without the training stack."""
     loaded = run_and_list_modules(
         f"""
         from pathlib import Path
         from fastapi.testclient import TestClient
         from serve.app import create_app
         from serve.settings import Settings
-        with TestClient(create_app(Settings(model=Path({str(reference_model)!r})))) as client:
+        settings = Settings(model=Path({str(reference_model)!r}), data_dir=Path({str(tmp_path)!r}))
+        with TestClient(create_app(settings)) as client:
             assert client.get("/healthz").status_code == 200
+            assert client.get("/v1/cameras/demo").status_code == 200
         """
     )
     assert not loaded & set(HEAVY), f"imported {sorted(loaded & set(HEAVY))}"

@@ -130,7 +130,11 @@ class CameraService:
         cell: list[CameraPipeline] = []
 
         def on_frame(frame: npt.NDArray[np.uint8], at: dt.datetime) -> None:
-            cell[0].process(frame, at)
+            pipeline = cell[0]
+            last = pipeline.last_frame_at
+            # a pulled camera's time is our wall clock, which may step back (NTP): never
+            # let that drop a frame
+            pipeline.process(frame, at if last is None or at >= last else last)
 
         pipeline = CameraPipeline(
             camera,

@@ -108,6 +108,7 @@ async def push_frame(
     except ValueError as e:
         raise HTTPException(422, f"field 'timestamp': {e}") from e
     frame = await read_image(image, settings.max_upload_bytes)
+    pipeline.health.frame_in(at)
     try:
         result = await run_in_threadpool(pipeline.process, frame, at)
     except FrameOutOfOrderError as e:

@@ -20,9 +20,11 @@ from serve.streams.sources import FrameSource, PullSource, open_source
 
 logger = logging.getLogger(__name__)
 
-# Called with each sampled frame and the UTC time it was read. Returning True means the
-# detector ran on it (counted as inferred); None or False means it was skipped (motion gate).
-OnFrame = Callable[[Image, datetime], bool | None]
+# Called with each sampled frame and the UTC time it was read; its return value is ignored.
+# It is the pipeline: it records frame_processed (and whether it inferred) in the camera's
+# StreamHealth itself, as it does for pushed frames. The worker records the source side:
+# frames in, frames dropped, connection state, errors and reconnects.
+OnFrame = Callable[[Image, datetime], object]
 
 # what a source raises when the camera, network or file misbehaves: reconnect and retry
 _SOURCE_FAILURES = (SourceError, cv2.error, OSError, ValueError)
@@ -228,9 +230,7 @@ class StreamWorker:
 
     def _process(self, frame: Image, at: datetime) -> None:
         try:
-            inferred = self._on_frame(frame, at)
+            self._on_frame(frame, at)
         except Exception as e:  # the pipeline failing on one frame must not end the stream
             logger.exception("camera %s: processing a frame failed", self.camera.id)
             self._health.error(f"processing failed: {e!r}")
-            return
-        self._health.frame_processed(datetime.now(UTC), inferred=inferred is True)
