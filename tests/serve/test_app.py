@@ -15,7 +15,9 @@ from serve.settings import Settings
 @pytest.fixture
 def client(registry: Path, tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(
-        model=registry / "current", data_dir=tmp_path / "data", demo=False,
+        model=registry / "current",
+        data_dir=tmp_path / "data",
+        demo=False,
         max_upload_bytes=200_000,
     )
     with TestClient(create_app(settings)) as c:
@@ -81,7 +83,10 @@ def test_openapi_documents_detect(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("- {id: cam-01, colour: red}", "cameras[0] (cam-01).colour: Extra inputs are not permitted"),
+        (
+            "- {id: cam-01, colour: red}",
+            "cameras[0] (cam-01).colour: Extra inputs are not permitted",
+        ),
         (
             "- {id: cam-01, zones: [{id: z, type: sidewalk, polygon: [[0, 0], [5, 5]]}]}",
             "cameras[0] (cam-01).zones[0].polygon",
@@ -107,3 +112,14 @@ def test_a_bad_cameras_file_fails_at_start_naming_file_and_field(
 def test_a_missing_cameras_file_is_a_clear_error(registry: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot read cameras file"):
         create_app(Settings(model=registry / "current", config=tmp_path / "nope.yaml"))
+
+
+def test_the_example_cameras_file_is_valid() -> None:
+    from serve.cameras.config import load_cameras
+
+    path = Path(__file__).parents[2] / "serve" / "cameras" / "example.yaml"
+    cameras = {c.id: c for c in load_cameras(path)}
+    assert set(cameras) == {"cam-01", "gateway-07", "replay"}
+    assert cameras["cam-01"].rules.illegal_parking is not None
+    replay = cameras["replay"].source
+    assert replay.kind == "file" and replay.path == path.parent / "clips" / "street.mp4"
