@@ -55,6 +55,8 @@ class RuleConfig(_Strict):
     max_motion: float = Field(0.25, ge=0.0)
     # a not-yet-reported object may go unseen this long (occlusion) without restarting its clock
     max_gap_s: float = Field(60.0, gt=0.0)
+    # dwell rules: the share of processed frames since it appeared in which it was seen
+    min_presence: float = Field(0.5, ge=0.0, le=1.0)
     # an object unseen this long has left: its violation ends and a later one is a new case
     clear_after_s: float = Field(300.0, gt=0.0)
     # when the rule applies (e.g. parking bans 07:00-20:00); empty means always
@@ -74,6 +76,7 @@ class RuleOverride(_Strict):
     min_span_s: float | None = Field(None, ge=0.0)
     max_motion: float | None = Field(None, ge=0.0)
     max_gap_s: float | None = Field(None, gt=0.0)
+    min_presence: float | None = Field(None, ge=0.0, le=1.0)
     clear_after_s: float | None = Field(None, gt=0.0)
     schedule: tuple[TimeWindow, ...] | None = None
 

@@ -44,6 +44,8 @@ class Candidate:
     best_confidence: float
     best_box: Box
     tracker_ids: set[int] = field(default_factory=set)
+    # the engine's processed-frame count when the candidate started, for its presence ratio
+    born_at_frame: int = 0
     phase: Phase = "pending"
     case_id: int | None = None
     reached_at: float | None = None
@@ -111,6 +113,32 @@ def _anchor(box: Box, label: str) -> tuple[float, float]:
     return ((x1 + x2) / 2, y2 if label in GROUND_ANCHORED else (y1 + y2) / 2)
 
 
+def _overlap(a: Box, b: Box) -> tuple[float, float]:
+    """IoU, and the intersection over the smaller box (one object inside the other)."""
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    area_a = (a[2] - a[0]) * (a[3] - a[1])
+    area_b = (b[2] - b[0]) * (b[3] - b[1])
+    union = area_a + area_b - inter
+    return (inter / union if union > 0 else 0.0), (inter / max(min(area_a, area_b), 1e-9))
+
+
+def _merge_overlaps(sightings: list[_Sighting]) -> list[_Sighting]:
+    """One sighting per object and violation: the detector may call one fruit stall both
+    ``stall`` and ``goods`` (NMS is per class); the stronger box stands for both."""
+    kept: list[_Sighting] = []
+    for s in sorted(sightings, key=lambda s: -s.confidence):
+        if not any(
+            k.violation == s.violation
+            and k.label != s.label
+            and ((o := _overlap(k.box, s.box))[0] >= 0.5 or o[1] >= 0.8)
+            for k in kept
+        ):
+            kept.append(s)
+    return sorted(kept, key=lambda s: s.row)
+
+
 def _zone_for(
     violation: ViolationType, label: str, zones: Sequence[Zone]
 ) -> tuple[bool, Zone | None]:
@@ -144,6 +172,7 @@ class ViolationEngine:
         self.tz = tz
         self.candidates: dict[int, Candidate] = {}
         self._keys = itertools.count(1)
+        self._frame = 0  # processed frames so far
         self._last_t: float | None = None
 
     def rule(self, violation: str) -> RuleConfig:
@@ -191,7 +220,8 @@ class ViolationEngine:
                 f"({dt.datetime.fromtimestamp(self._last_t, dt.UTC).isoformat()})"
             )
         self._last_t = t
-        sightings = self._sightings(detections, at.astimezone(self.tz))
+        self._frame += 1
+        sightings = _merge_overlaps(self._sightings(detections, at.astimezone(self.tz)))
         events: list[ViolationEvent] = []
         matched: set[int] = set()
         for violation in self.rules:
@@ -310,6 +340,7 @@ class ViolationEngine:
             best_confidence=s.confidence,
             best_box=s.box,
             tracker_ids={s.tracker_id} if s.tracker_id >= 0 else set(),
+            born_at_frame=self._frame,
         )
         self.candidates[key] = cand
         return cand
@@ -338,7 +369,14 @@ class ViolationEngine:
     def _met(self, cand: Candidate) -> bool:
         rule = self.rules[cand.violation]
         if rule.dwell_s is not None:
-            return cand.duration_s >= rule.dwell_s and cand.frames >= 2
+            # seen in enough of the frames since it appeared: a parked car hidden for a while
+            # by a bus passes, two cars passing the same spot a minute apart do not
+            presence = cand.frames / (self._frame - cand.born_at_frame + 1)
+            return (
+                cand.duration_s >= rule.dwell_s
+                and cand.frames >= 2
+                and presence >= rule.min_presence
+            )
         return cand.frames >= rule.min_frames and cand.duration_s >= rule.min_span_s
 
     @staticmethod

@@ -212,3 +212,23 @@ def test_frames_must_arrive_in_time_order_and_be_timezone_aware() -> None:
         eng.update(dets(), T0 - dt.timedelta(seconds=1))
     with pytest.raises(ValueError, match="timezone-aware"):
         eng.update(dets(), dt.datetime(2026, 1, 1))
+
+
+def test_cars_passing_the_same_spot_now_and_then_never_add_up_to_a_dwell() -> None:
+    eng = engine(illegal_parking=RuleOverride(dwell_s=30, max_gap_s=60))
+    frames = []
+    for t in range(0, 200):  # 1 fps; a car at the same place every 40 s, for one frame
+        frames.append((float(t), dets(("car", CAR_IN_ZONE, 0.8, t)) if t % 40 == 0 else dets()))
+    assert reached(run(eng, frames)) == []
+
+
+def test_one_object_called_stall_and_goods_is_one_candidate() -> None:
+    eng = engine(out_of_store_trading=RuleOverride(dwell_s=20))
+    both = dets(
+        ("stall", (300, 200, 380, 280), 0.6, 1),
+        ("goods", (305, 205, 378, 281), 0.5, 2),  # the same fruit mat, the other class
+        ("goods", (100, 230, 140, 270), 0.5, 3),  # a separate crate: its own case
+    )
+    events = run(eng, [(float(t), both) for t in range(0, 31, 5)])
+    assert sorted(ev.label for _, ev in events if ev.kind == "reached") == ["goods", "stall"]
+    assert len(eng.candidates) == 2

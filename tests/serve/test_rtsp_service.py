@@ -9,8 +9,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
 import pytest
 import yaml
 from fastapi.testclient import TestClient
@@ -22,6 +20,7 @@ from serve.demo import demo_camera, demo_expectations
 from serve.settings import Settings
 from tests.serve.rtsp import RtspFeed, make_test_clip, require_rtsp_tools
 from tests.serve.service import cases, verify_evidence
+from tests.serve.test_demo import read_frames
 
 pytestmark = [pytest.mark.rtsp, pytest.mark.slow]
 
@@ -50,18 +49,6 @@ def faster(rules: RuleOverrides) -> RuleOverrides:
         return o.model_copy(update=times)
 
     return RuleOverrides(**{k: scale(getattr(rules, k)) for k in RuleOverrides.model_fields})
-
-
-def read_frames(path: Path) -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        frames.append(frame)
-    cap.release()
-    return frames
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from serve.store import CameraRepo, CaseRepo, Database, open_database
+
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
