@@ -2,8 +2,9 @@
 
     python benchmarks/bench_ingest.py [--model models/current] [--frames 120] [--runs 3]
 
-On one synthetic street clip (a fixed camera, parked and passing vehicles, a stall and
-a flyer appearing), with the reference model, it measures:
+On the demo camera's clip (a fixed street camera at 2 fps: a taxi parks in a no-parking
+bay, a stall is laid out, a banner goes up, cars drive through; 640x480), with its zones
+and rules and the reference model, frames timestamped 0.5 s apart, it measures:
 
 - ``detector``: ``Detector.detect`` alone, the floor every other row builds on;
 - ``pipeline, no gate``: detect + track + rules + cases + evidence on every frame;
@@ -44,48 +45,27 @@ T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 Frame = npt.NDArray[np.uint8]
 
 
-def clip(count: int) -> list[Frame]:
-    from training.synth.sequences import FPS, render_clip
+def demo(count: int) -> tuple[list[Frame], dict[str, Any]]:
+    """The demo camera's clip (taxi parks, stall, banner) and its camera as a push camera."""
+    from serve.demo import demo_camera
 
-    del FPS
-    names = [
-        "car",
-        "bus",
-        "truck",
-        "two_wheeler",
-        "stall",
-        "goods",
-        "flyer",
-        "outdoor_ad",
-        "graffiti",
-        "garbage",
-        "garbage_overflow",
-        "garbage_bin",
-    ]
-    return [
-        f.image for f in render_clip(seed=3, index=0, size=(640, 480), length=count, names=names)
-    ]
+    cam = demo_camera(REPO / "build" / "bench-ingest")
+    assert cam.source.kind == "file"
+    cap = cv2.VideoCapture(str(cam.source.path))
+    frames: list[Frame] = []
+    while len(frames) < count:
+        ok, frame = cap.read()
+        if not ok:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            continue
+        frames.append(frame)
+    cap.release()
+    config = cam.model_dump(mode="json") | {"id": "bench", "source": {"kind": "push"}}
+    return frames, config
 
 
-def camera(gate: bool) -> dict[str, Any]:
-    return {
-        "id": "bench",
-        "source": {"kind": "push"},
-        "zones": [
-            {
-                "id": "road",
-                "type": "no_parking",
-                "polygon": [[0, 240], [640, 240], [640, 480], [0, 480]],
-            },
-            {
-                "id": "walk",
-                "type": "sidewalk",
-                "polygon": [[0, 150], [640, 150], [640, 240], [0, 240]],
-            },
-        ],
-        "rules": {"illegal_parking": {"dwell_s": 20}, "out_of_store_trading": {"dwell_s": 15}},
-        "motion": {"enabled": gate},
-    }
+def camera(config: dict[str, Any], gate: bool) -> dict[str, Any]:
+    return config | {"motion": config["motion"] | {"enabled": gate}}
 
 
 def timed(frames: list[Frame], step: Callable[[int, Frame], None]) -> list[float]:
@@ -105,7 +85,9 @@ def run_detector(model: Path, frames: list[Frame]) -> list[float]:
     return timed(frames, lambda i, f: det.detect(f))
 
 
-def run_pipeline(model: Path, frames: list[Frame], gate: bool) -> tuple[list[float], int]:
+def run_pipeline(
+    model: Path, frames: list[Frame], config: dict[str, Any], gate: bool
+) -> tuple[list[float], int]:
     from detector.model import Detector
     from detector.taxonomy import load_taxonomy
     from serve.cameras.config import Camera
@@ -127,7 +109,7 @@ def run_pipeline(model: Path, frames: list[Frame], gate: bool) -> tuple[list[flo
             evidence=EvidenceFiles(Path(tmp) / "evidence"),
             metrics=Metrics(),
         )
-        service.start([Camera.model_validate(camera(gate))])
+        service.start([Camera.model_validate(camera(config, gate))])
         pipe = service.pipeline("bench")
         times = timed(frames, lambda i, f: pipe.process(f, T0 + dt.timedelta(seconds=i / 2)))
         opened = CaseRepo(db).list()[1]
@@ -136,7 +118,7 @@ def run_pipeline(model: Path, frames: list[Frame], gate: bool) -> tuple[list[flo
     return times, opened
 
 
-def run_http(model: Path, frames: list[Frame]) -> list[float]:
+def run_http(model: Path, frames: list[Frame], config: dict[str, Any]) -> list[float]:
     import httpx
     import uvicorn
     import yaml
@@ -147,7 +129,7 @@ def run_http(model: Path, frames: list[Frame]) -> list[float]:
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp) / "cameras.yaml"
-        cfg.write_text(yaml.safe_dump([camera(False)]))
+        cfg.write_text(yaml.safe_dump([camera(config, False)], allow_unicode=True))
         app = create_app(
             Settings(data_dir=Path(tmp), config=cfg, demo=False), detector=Detector.load(model)
         )
@@ -202,7 +184,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=120)
     parser.add_argument("--runs", type=int, default=3, help="best of N runs per row")
     args = parser.parse_args()
-    frames = clip(args.frames)
+    frames, config = demo(args.frames)
 
     def best(fn: Callable[[], list[float]]) -> list[float]:
         return min((fn() for _ in range(args.runs)), key=sum)
@@ -214,7 +196,7 @@ def main() -> None:
     opened: dict[bool, int] = {}
 
     def pipe(gate: bool) -> list[float]:
-        times, opened[gate] = run_pipeline(args.model, frames, gate)
+        times, opened[gate] = run_pipeline(args.model, frames, config, gate)
         return times
 
     rows.append(
@@ -223,7 +205,9 @@ def main() -> None:
     rows.append(
         summary("pipeline, motion gate", best(lambda: pipe(True)), base, f"{opened[True]} cases")
     )
-    rows.append(summary("HTTP push, no gate", best(lambda: run_http(args.model, frames)), base))
+    rows.append(
+        summary("HTTP push, no gate", best(lambda: run_http(args.model, frames, config)), base)
+    )
     out = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "frames": args.frames,
