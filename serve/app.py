@@ -16,11 +16,12 @@ from serve.cameras.service import CameraService
 from serve.evidence.files import EvidenceFiles
 from serve.metrics import Metrics
 from serve.models import ModelHolder
-from serve.routes import cameras, cases, detect, frames, health, metrics
+from serve.routes import cameras, cases, detect, frames, health, metrics, review
 from serve.settings import Settings
 from serve.store.cameras import CameraRepo
 from serve.store.cases import CaseRepo
 from serve.store.database import open_database
+from serve.store.suppressions import SuppressionRepo
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +48,14 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
             cases=CaseRepo(db),
             evidence=evidence,
             metrics=app.state.metrics,
+            suppressions=SuppressionRepo(db),
         )
         app.state.models = service.models
         app.state.taxonomy = taxonomy
         app.state.cases = service.cases
         app.state.evidence = evidence
         app.state.cameras = service
+        app.state.suppressions = service.suppressions
         cams = list(file_cameras)
         if settings.demo and not any(c.id == "demo" for c in cams):
             from serve.demo import demo_camera
@@ -83,4 +86,5 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.include_router(cameras.router, prefix="/v1")
     app.include_router(frames.router, prefix="/v1")
     app.include_router(cases.router, prefix="/v1")
+    app.include_router(review.router, prefix="/v1")
     return app

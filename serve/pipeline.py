@@ -14,6 +14,7 @@ import numpy.typing as npt
 from sqlalchemy.exc import SQLAlchemyError
 
 from detector.detections import Detections
+from detector.geometry import box_iou
 from detector.motion import GateReason, MotionGate
 from detector.rules.config import resolve_rules
 from detector.rules.engine import OpenViolation, ViolationEngine, ViolationEvent
@@ -25,7 +26,14 @@ from serve.evidence.render import Annotation, annotate, crop, encode_jpeg
 from serve.metrics import Metrics
 from serve.models import ModelHolder
 from serve.store.cases import CaseRepo
-from serve.store.records import EvidenceIn, EvidenceKind, NewCase
+from serve.store.records import (
+    WATCHED_STATUSES,
+    EvidenceIn,
+    EvidenceKind,
+    NewCase,
+    SuppressionRecord,
+)
+from serve.store.suppressions import SuppressionRepo
 from serve.streams.health import StreamHealth
 
 logger = logging.getLogger(__name__)
@@ -35,6 +43,8 @@ Image = npt.NDArray[np.uint8]
 BEST_MARGIN = 0.05
 # open cases older than this are not taken back after a restart
 RESTORE_DAYS = 30
+# how stale the cached suppressions may get (they also refresh when one changes)
+SUPPRESSION_REFRESH_S = 30.0
 
 
 class FrameOutOfOrderError(ValueError):
@@ -78,6 +88,7 @@ class CameraPipeline:
         evidence: EvidenceFiles,
         metrics: Metrics,
         health: StreamHealth,
+        suppressions: SuppressionRepo | None = None,
     ) -> None:
         self.camera = camera
         self.models = models
@@ -95,6 +106,9 @@ class CameraPipeline:
         self.last_frame_at: dt.datetime | None = None
         self._held: dict[int, _Held] = {}
         self._lock = threading.Lock()
+        self.suppressions = suppressions
+        self._suppressed: set[int] = set()  # candidate keys a suppression holds back
+        self._suppression_cache: tuple[float, list[SuppressionRecord]] = (-1e18, [])
 
     def restore(self, now: dt.datetime) -> int:
         """Take back this camera's open cases so re-sightings update them; returns how many.
@@ -104,7 +118,9 @@ class CameraPipeline:
         """
         longest = max(r.clear_after_s for r in self.rules.values())
         recent = self.cases.open_for_camera(
-            self.camera.id, seen_since=now - dt.timedelta(days=RESTORE_DAYS)
+            self.camera.id,
+            statuses=WATCHED_STATUSES,
+            seen_since=now - dt.timedelta(days=RESTORE_DAYS),
         )
         if not recent:
             return 0
@@ -180,7 +196,11 @@ class CameraPipeline:
             self._held[event.key] = _Held(encode_jpeg(frame), at, (frame.shape[1], frame.shape[0]))
         elif event.kind == "ended":
             self._held.pop(event.key, None)
+            self._suppressed.discard(event.key)
         elif event.kind == "reached":
+            if event.key in self._suppressed or self._is_suppressed(event, at):
+                self._suppressed.add(event.key)
+                return
             try:
                 case_id = self._open_case(event, frame, at)
             except (OSError, SQLAlchemyError) as e:
@@ -202,6 +222,25 @@ class CameraPipeline:
         logger.exception("camera %s: could not write %s case", self.camera.id, event.violation)
         self.health.error(f"could not write {event.violation} case: {error}")
         self.metrics.frame_errors.labels(self.camera.id, "case_write").inc()
+
+    def _is_suppressed(self, event: ViolationEvent, at: dt.datetime) -> bool:
+        """A reviewer rejected this class at this place as a false positive, not long ago."""
+        if self.suppressions is None:
+            return False
+        fetched, active = self._suppression_cache
+        now = time.monotonic()
+        if now - fetched > SUPPRESSION_REFRESH_S:
+            active = self.suppressions.active(self.camera.id, dt.datetime.now(dt.UTC))
+            self._suppression_cache = (now, active)
+        return any(
+            s.label == event.label and s.expires_at > at and box_iou(s.box, event.box) >= 0.5
+            for s in active
+        )
+
+    def forget_suppressions(self) -> None:
+        """Re-read suppressions at the next chance (one was added or lifted)."""
+        self._suppression_cache = (-1e18, [])
+        self._suppressed.clear()
 
     # -- cases --------------------------------------------------------------------------
 

@@ -19,6 +19,12 @@ class Settings(BaseSettings):
     database_url: str | None = None
     # where evidence files live; default: <data_dir>/evidence
     evidence_dir: Path | None = None
+    # case workflow: hours from confirmation to the fix deadline, per violation overrides
+    # (e.g. {"exposed_garbage": 72} for facility work); a rejected false positive holds
+    # back new drafts of that class at that place for suppress_days
+    deadline_h: float = 48.0
+    deadline_h_by_violation: dict[str, float] = {}
+    suppress_days: float = 7.0
     conf: float = 0.25
     iou: float = 0.45
     max_upload_bytes: int = 20 * 1024 * 1024

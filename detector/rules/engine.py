@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 
 from detector.detections import Detections
+from detector.geometry import box_overlap
 from detector.rules.config import RuleConfig
 from detector.taxonomy import Taxonomy, ViolationType
 from detector.zones import GROUND_ANCHORED, Zone, ZoneSet
@@ -113,17 +114,6 @@ def _anchor(box: Box, label: str) -> tuple[float, float]:
     return ((x1 + x2) / 2, y2 if label in GROUND_ANCHORED else (y1 + y2) / 2)
 
 
-def _overlap(a: Box, b: Box) -> tuple[float, float]:
-    """IoU, and the intersection over the smaller box (one object inside the other)."""
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    area_a = (a[2] - a[0]) * (a[3] - a[1])
-    area_b = (b[2] - b[0]) * (b[3] - b[1])
-    union = area_a + area_b - inter
-    return (inter / union if union > 0 else 0.0), (inter / max(min(area_a, area_b), 1e-9))
-
-
 def _merge_overlaps(sightings: list[_Sighting]) -> list[_Sighting]:
     """One sighting per object and violation: the detector may call one fruit stall both
     ``stall`` and ``goods`` (NMS is per class); the stronger box stands for both."""
@@ -132,7 +122,7 @@ def _merge_overlaps(sightings: list[_Sighting]) -> list[_Sighting]:
         if not any(
             k.violation == s.violation
             and k.label != s.label
-            and ((o := _overlap(k.box, s.box))[0] >= 0.5 or o[1] >= 0.8)
+            and ((o := box_overlap(k.box, s.box))[0] >= 0.5 or o[1] >= 0.8)
             for k in kept
         ):
             kept.append(s)
@@ -224,6 +214,13 @@ class ViolationEngine:
         sightings = _merge_overlaps(self._sightings(detections, at.astimezone(self.tz)))
         events: list[ViolationEvent] = []
         matched: set[int] = set()
+        # first let go of what has been gone too long, so a late look-alike starts afresh
+        for cand in list(self.candidates.values()):
+            rule = self.rules[cand.violation]
+            limit = rule.clear_after_s if cand.phase == "open" else rule.max_gap_s
+            if t - cand.last_seen > limit:
+                del self.candidates[cand.key]
+                events.append(self._event("ended", cand, None))
         for violation in self.rules:
             mine = [s for s in sightings if s.violation == violation]
             cands = [c for c in self.candidates.values() if c.violation == violation]
@@ -247,14 +244,6 @@ class ViolationEngine:
                 cand = self._start(s, t)
                 events.append(self._event("started", cand, s))
                 matched.add(cand.key)
-        for cand in list(self.candidates.values()):
-            if cand.key in matched:
-                continue
-            rule = self.rules[cand.violation]
-            limit = rule.clear_after_s if cand.phase == "open" else rule.max_gap_s
-            if t - cand.last_seen > limit:
-                del self.candidates[cand.key]
-                events.append(self._event("ended", cand, None))
         return events
 
     def _sightings(self, detections: Detections, local: dt.datetime) -> list[_Sighting]:

@@ -19,6 +19,7 @@ from serve.pipeline import CameraPipeline
 from serve.store.cameras import CameraRepo
 from serve.store.cases import CaseRepo
 from serve.store.records import CameraOrigin
+from serve.store.suppressions import SuppressionRepo
 from serve.streams.health import StreamHealth
 from serve.streams.manager import StreamManager
 
@@ -50,6 +51,7 @@ class CameraService:
         evidence: EvidenceFiles,
         metrics: Metrics,
         streams: StreamManager | None = None,
+        suppressions: SuppressionRepo | None = None,
     ) -> None:
         self.models = models
         self.taxonomy = taxonomy
@@ -58,6 +60,7 @@ class CameraService:
         self.evidence = evidence
         self.metrics = metrics
         self.streams = streams if streams is not None else StreamManager()
+        self.suppressions = suppressions
         self._pipelines: dict[str, CameraPipeline] = {}
         self._lock = threading.RLock()
 
@@ -97,6 +100,12 @@ class CameraService:
             self.get(camera_id)  # 404 for an unknown camera
             raise UnknownCameraError(camera_id)
         return health
+
+    def suppressions_changed(self, camera_id: str) -> None:
+        with self._lock:
+            pipeline = self._pipelines.get(camera_id)
+        if pipeline is not None:
+            pipeline.forget_suppressions()
 
     # -- changes ---------------------------------------------------------------------------
 
@@ -144,6 +153,7 @@ class CameraService:
             evidence=self.evidence,
             metrics=self.metrics,
             health=StreamHealth(camera.id, camera.source.kind),
+            suppressions=self.suppressions,
         )
         restored = pipeline.restore(dt.datetime.now(dt.UTC))
         cell.append(pipeline)

@@ -13,6 +13,7 @@ from serve.metrics import Metrics
 from serve.models import ModelHolder
 from serve.settings import Settings
 from serve.store.cases import CaseRepo
+from serve.store.suppressions import SuppressionRepo
 
 
 def get_models(request: Request) -> ModelHolder:
@@ -50,6 +51,18 @@ def get_taxonomy(request: Request) -> Taxonomy:
     return taxonomy
 
 
+def get_suppressions(request: Request) -> SuppressionRepo:
+    repo: SuppressionRepo = request.app.state.suppressions
+    return repo
+
+
+def get_actor(request: Request) -> str:
+    """Who is acting, for the audit log: the signed-in user, else the API client."""
+    principal = getattr(request.state, "principal", None)
+    name = getattr(principal, "username", None)
+    return str(name) if name else "api"
+
+
 ModelsDep = Annotated[ModelHolder, Depends(get_models)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CamerasDep = Annotated[CameraService, Depends(get_cameras)]
@@ -57,3 +70,5 @@ CasesDep = Annotated[CaseRepo, Depends(get_cases)]
 EvidenceDep = Annotated[EvidenceFiles, Depends(get_evidence)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 TaxonomyDep = Annotated[Taxonomy, Depends(get_taxonomy)]
+SuppressionsDep = Annotated[SuppressionRepo, Depends(get_suppressions)]
+ActorDep = Annotated[str, Depends(get_actor)]

@@ -54,6 +54,17 @@ class CasePublic(BaseModel):
     location: Location
     evidence: list[EvidencePublic]
     model: ModelRef
+    detected_label: str
+    detected_box: list[float]
+    reviewed_by: str | None
+    reviewed_at: dt.datetime | None
+    reject_reason: str | None
+    review_note: str | None
+    deadline_at: dt.datetime | None
+    dispatched_at: dt.datetime | None
+    cleared_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    overdue: bool
 
     @classmethod
     def from_record(cls, record: CaseRecord, taxonomy: Taxonomy) -> CasePublic:
@@ -64,6 +75,9 @@ class CasePublic(BaseModel):
 
         def local(t: dt.datetime) -> dt.datetime:
             return t.astimezone(tz)
+
+        def maybe(t: dt.datetime | None) -> dt.datetime | None:
+            return None if t is None else t.astimezone(tz)
 
         return cls(
             id=record.id,
@@ -98,6 +112,17 @@ class CasePublic(BaseModel):
                 for n, e in enumerate(record.evidence)
             ],
             model=ModelRef(name=record.model_name, version=record.model_version),
+            detected_label=record.detected_label,
+            detected_box=[round(v, 1) for v in record.detected_box],
+            reviewed_by=record.reviewed_by,
+            reviewed_at=maybe(record.reviewed_at),
+            reject_reason=record.reject_reason,
+            review_note=record.review_note,
+            deadline_at=maybe(record.deadline_at),
+            dispatched_at=maybe(record.dispatched_at),
+            cleared_at=maybe(record.cleared_at),
+            closed_at=maybe(record.closed_at),
+            overdue=record.overdue,
         )
 
 

@@ -6,14 +6,18 @@ import builtins
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from serve.store.database import Database
-from serve.store.orm import CaseRow, EvidenceRow
+from serve.store.orm import CaseAuditRow, CaseRow, EvidenceRow
 from serve.store.records import (
     EVIDENCE_KINDS,
+    REJECT_REASONS,
+    TRANSITIONS,
+    AuditRecord,
     CaseRecord,
     EvidenceIn,
     EvidenceRecord,
@@ -70,10 +74,13 @@ class CaseRepo:
                 sightings=1,
                 created_at=now,
                 updated_at=now,
+                detected_label=new.label,
+                detected_box=list(check_box(new.box)),
                 evidence=[_evidence_row(e, now) for e in evidence],
             )
             session.add(row)
             session.flush()
+            session.add(_audit(row.id, now, "system", "opened", None, new.status))
             record = _case_record(row)
         logger.debug("created case %d (%s on %s)", record.id, new.violation, new.camera_id)
         return record
@@ -116,7 +123,9 @@ class CaseRepo:
             if confidence is not None:
                 row.confidence = confidence
             if checked_box is not None:
-                row.box = list(checked_box)
+                row.detected_box = list(checked_box)
+                if row.reviewed_at is None:  # a reviewer's box is never overwritten
+                    row.box = list(checked_box)
             if dwell_reached_at is not None and row.dwell_reached_at is None:
                 row.dwell_reached_at = dwell_reached_at
             row.updated_at = now
@@ -125,6 +134,130 @@ class CaseRepo:
             dropped = _unreferenced(session, replaced)
             record = _case_record(row)
         return record, dropped
+
+    def review(
+        self,
+        case_id: int,
+        *,
+        actor: str,
+        decision: Literal["confirm", "reject"],
+        reason: str | None = None,
+        note: str | None = None,
+        label: str | None = None,
+        box: Sequence[float] | None = None,
+        deadline_at: datetime | None = None,
+    ) -> CaseRecord:
+        """Confirm (optionally correcting class and box) or reject a draft case."""
+        checked_box = check_box(box) if box is not None else None
+        require_aware("deadline_at", deadline_at)
+        if decision == "reject":
+            if reason not in REJECT_REASONS:
+                raise ValueError(f"a rejection needs a reason, one of {list(REJECT_REASONS)}")
+            if reason == "other" and not (note and note.strip()):
+                raise ValueError("reason 'other' needs a note saying why")
+        to = "confirmed" if decision == "confirm" else "rejected"
+        now = datetime.now(UTC)
+        with self._db.session() as session:
+            row = self._locked(session, case_id)
+            _check_transition(row, to)
+            detail: dict[str, object] = {}
+            if label is not None and label != row.label:
+                detail["label"] = {"from": row.label, "to": label}
+                row.label = label
+            if checked_box is not None and list(checked_box) != row.box:
+                detail["box"] = {"from": row.box, "to": list(checked_box)}
+                row.box = list(checked_box)
+            if note:
+                detail["note"] = note
+            session.add(_audit(row.id, now, actor, decision, row.status, to, reason, detail))
+            row.status = to
+            row.reviewed_by, row.reviewed_at = actor, now
+            row.reject_reason = reason if decision == "reject" else None
+            row.review_note = note
+            row.deadline_at = deadline_at if decision == "confirm" else None
+            row.updated_at = now
+            session.flush()
+            return _case_record(row)
+
+    def transition(
+        self,
+        case_id: int,
+        to: str,
+        *,
+        actor: str,
+        reason: str | None = None,
+        detail: dict[str, object] | None = None,
+    ) -> CaseRecord:
+        """Move a case along the workflow (dispatch, re-inspection, closing), audited."""
+        now = datetime.now(UTC)
+        with self._db.session() as session:
+            row = self._locked(session, case_id)
+            _check_transition(row, to)
+            session.add(_audit(row.id, now, actor, to, row.status, to, reason, detail))
+            row.status = to
+            if to == "dispatched":
+                row.dispatched_at = now
+            elif to == "verified_cleared":
+                row.cleared_at = now
+            elif to == "closed":
+                row.closed_at = now
+            row.updated_at = now
+            session.flush()
+            return _case_record(row)
+
+    def mark_overdue(self, now: datetime) -> builtins.list[int]:
+        """Flag confirmed and dispatched cases past their deadline; returns their ids."""
+        require_aware("now", now)
+        with self._db.session() as session:
+            rows = session.scalars(
+                select(CaseRow)
+                .where(
+                    CaseRow.status.in_(["confirmed", "dispatched"]),
+                    CaseRow.deadline_at < now,
+                    CaseRow.overdue.is_(False),
+                )
+                .with_for_update()
+            ).all()
+            for row in rows:
+                row.overdue = True
+                row.updated_at = now
+                session.add(_audit(row.id, now, "system", "overdue", row.status, row.status))
+            return [r.id for r in rows]
+
+    def audit(self, case_id: int) -> builtins.list[AuditRecord]:
+        """Every change to the case, oldest first."""
+        with self._db.session(write=False) as session:
+            if session.get(CaseRow, case_id) is None:
+                raise CaseNotFound(case_id)
+            rows = session.scalars(
+                select(CaseAuditRow)
+                .where(CaseAuditRow.case_id == case_id)
+                .order_by(CaseAuditRow.at, CaseAuditRow.id)
+            )
+            return [
+                AuditRecord(
+                    at=r.at,
+                    actor=r.actor,
+                    action=r.action,
+                    from_status=r.from_status,
+                    to_status=r.to_status,
+                    reason=r.reason,
+                    detail=r.detail,
+                )
+                for r in rows
+            ]
+
+    @staticmethod
+    def _locked(session: Session, case_id: int) -> CaseRow:
+        row = session.scalars(
+            select(CaseRow)
+            .where(CaseRow.id == case_id)
+            .options(selectinload(CaseRow.evidence))
+            .with_for_update()
+        ).one_or_none()
+        if row is None:
+            raise CaseNotFound(case_id)
+        return row
 
     def get(self, case_id: int) -> CaseRecord | None:
         with self._db.session(write=False) as session:
@@ -188,6 +321,40 @@ class CaseRepo:
                 .options(selectinload(CaseRow.evidence))
             )
             return [_case_record(r) for r in rows], total
+
+
+class CaseStateError(ValueError):
+    """The case is not in a state that allows this change (HTTP 409)."""
+
+
+def _check_transition(row: CaseRow, to: str) -> None:
+    allowed = TRANSITIONS.get(row.status, ())
+    if to not in allowed:
+        raise CaseStateError(
+            f"case {row.id} is {row.status}; it can go to {list(allowed) or 'nothing'}, not {to}"
+        )
+
+
+def _audit(
+    case_id: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    from_status: str | None,
+    to_status: str | None,
+    reason: str | None = None,
+    detail: dict[str, object] | None = None,
+) -> CaseAuditRow:
+    return CaseAuditRow(
+        case_id=case_id,
+        at=at,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        detail=detail or None,
+    )
 
 
 def _check_unique_kinds(evidence: Sequence[EvidenceIn]) -> None:
@@ -281,4 +448,15 @@ def _case_record(row: CaseRow) -> CaseRecord:
         created_at=row.created_at,
         updated_at=row.updated_at,
         evidence=tuple(evidence),
+        detected_label=row.detected_label,
+        detected_box=check_box(row.detected_box),
+        reviewed_by=row.reviewed_by,
+        reviewed_at=row.reviewed_at,
+        reject_reason=row.reject_reason,
+        review_note=row.review_note,
+        deadline_at=row.deadline_at,
+        dispatched_at=row.dispatched_at,
+        cleared_at=row.cleared_at,
+        closed_at=row.closed_at,
+        overdue=row.overdue,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from serve.store.types import UTCDateTime
@@ -67,6 +67,18 @@ class CaseRow(Base):
     sightings: Mapped[int] = mapped_column(server_default="1")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # what the model said; ``label`` and ``box`` above become the reviewer's when corrected
+    detected_label: Mapped[str] = mapped_column(String(64))
+    detected_box: Mapped[list[float]] = mapped_column(JSON)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None]
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    review_note: Mapped[str | None] = mapped_column(Text)
+    deadline_at: Mapped[datetime | None]
+    dispatched_at: Mapped[datetime | None]
+    cleared_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    overdue: Mapped[bool] = mapped_column(server_default=false())
 
     # raise_on_sql: every query says how it loads evidence, so no N+1 slips in
     evidence: Mapped[list[EvidenceRow]] = relationship(
@@ -94,3 +106,36 @@ class EvidenceRow(Base):
     created_at: Mapped[datetime]
 
     case: Mapped[CaseRow] = relationship(back_populates="evidence", lazy="raise_on_sql")
+
+
+class CaseAuditRow(Base):
+    """Append-only: who changed what about a case, when, from what to what, and why."""
+
+    __tablename__ = "case_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class SuppressionRow(Base):
+    """A rejected false positive: no new drafts of this class at this place until it expires."""
+
+    __tablename__ = "suppressions"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    camera_id: Mapped[str] = mapped_column(String(64), index=True)
+    label: Mapped[str] = mapped_column(String(64))
+    box: Mapped[list[float]] = mapped_column(JSON)
+    case_id: Mapped[int | None]
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[str | None] = mapped_column(String(64))

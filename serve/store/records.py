@@ -153,9 +153,62 @@ class CaseRecord:
     updated_at: datetime
     # in EVIDENCE_KINDS order
     evidence: tuple[EvidenceRecord, ...]
+    detected_label: str = ""
+    detected_box: Box = (0.0, 0.0, 0.0, 0.0)
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    reject_reason: str | None = None
+    review_note: str | None = None
+    deadline_at: datetime | None = None
+    dispatched_at: datetime | None = None
+    cleared_at: datetime | None = None
+    closed_at: datetime | None = None
+    overdue: bool = False
 
     def evidence_of(self, kind: EvidenceKind) -> EvidenceRecord | None:
         return next((e for e in self.evidence if e.kind == kind), None)
+
+
+CaseStatus = Literal["draft", "confirmed", "rejected", "dispatched", "verified_cleared", "closed"]
+CASE_STATUSES: tuple[CaseStatus, ...] = get_args(CaseStatus)
+# where each status may go next (the city-management workflow)
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "draft": ("confirmed", "rejected"),
+    "confirmed": ("dispatched", "closed"),
+    "dispatched": ("verified_cleared", "closed"),
+    "verified_cleared": ("closed",),
+    "rejected": (),
+    "closed": (),
+}
+# cases whose violation the cameras still watch: re-sightings update them, never open anew
+WATCHED_STATUSES: tuple[str, ...] = ("draft", "confirmed", "dispatched", "rejected")
+RejectReason = Literal["false_positive", "wrong_class", "permitted", "duplicate", "other"]
+REJECT_REASONS: tuple[RejectReason, ...] = get_args(RejectReason)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditRecord:
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    reason: str | None
+    detail: dict[str, object] | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuppressionRecord:
+    id: int
+    camera_id: str
+    label: str
+    box: Box
+    case_id: int | None
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    lifted_at: datetime | None
+    lifted_by: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -232,3 +232,16 @@ def test_one_object_called_stall_and_goods_is_one_candidate() -> None:
     events = run(eng, [(float(t), both) for t in range(0, 31, 5)])
     assert sorted(ev.label for _, ev in events if ev.kind == "reached") == ["goods", "stall"]
     assert len(eng.candidates) == 2
+
+
+def test_a_look_alike_after_clear_after_is_a_new_violation_not_the_old_one() -> None:
+    eng = engine(graffiti=RuleOverride(min_frames=1, min_span_s=0, clear_after_s=100))
+    tag = dets(("graffiti", (250, 50, 350, 100), 0.8, -1))
+    events = run(eng, [(0.0, tag), (1.0, tag), (150.0, tag), (151.0, tag)])
+    assert [(t, ev.kind, ev.case_id) for t, ev in events] == [
+        (0.0, "started", None),
+        (1.0, "reached", None),
+        (150.0, "ended", 101),
+        (150.0, "started", None),
+        (151.0, "reached", None),
+    ]
