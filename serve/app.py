@@ -15,13 +15,15 @@ from serve.cameras.config import load_cameras
 from serve.cameras.service import CameraService
 from serve.evidence.files import EvidenceFiles
 from serve.metrics import Metrics
+from serve.model_watch import start_model_watch
 from serve.models import ModelHolder
-from serve.routes import cameras, cases, detect, frames, health, metrics, review
+from serve.routes import cameras, cases, detect, frames, health, metrics, review, workflow
 from serve.settings import Settings
 from serve.store.cameras import CameraRepo
 from serve.store.cases import CaseRepo
 from serve.store.database import open_database
 from serve.store.suppressions import SuppressionRepo
+from serve.workflow import OverdueWatcher
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
             evidence=evidence,
             metrics=app.state.metrics,
             suppressions=SuppressionRepo(db),
+            reinspect_checks=settings.reinspect_checks,
+            reinspect_interval_s=settings.reinspect_interval_s,
         )
         app.state.models = service.models
         app.state.taxonomy = taxonomy
@@ -62,9 +66,16 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
 
             cams.append(await run_in_threadpool(demo_camera, settings.data_dir))
         service.start(cams)
+        # an injected detector is the caller's to manage; a loaded one follows its pointer
+        watcher = start_model_watch(settings, service.models) if detector is None else None
+        overdue = OverdueWatcher(service.cases)
+        overdue.start()
         try:
             yield
         finally:
+            overdue.stop()
+            if watcher is not None:
+                watcher.stop()
             service.stop()
             db.dispose()
 
@@ -87,4 +98,5 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.include_router(frames.router, prefix="/v1")
     app.include_router(cases.router, prefix="/v1")
     app.include_router(review.router, prefix="/v1")
+    app.include_router(workflow.router, prefix="/v1")
     return app

@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +29,7 @@ from serve.models import ModelHolder
 from serve.store.cases import CaseRepo
 from serve.store.records import (
     WATCHED_STATUSES,
+    CaseRecord,
     EvidenceIn,
     EvidenceKind,
     NewCase,
@@ -45,6 +47,7 @@ BEST_MARGIN = 0.05
 RESTORE_DAYS = 30
 # how stale the cached suppressions may get (they also refresh when one changes)
 SUPPRESSION_REFRESH_S = 30.0
+DISPATCHED_REFRESH_S = 30.0
 
 
 class FrameOutOfOrderError(ValueError):
@@ -89,8 +92,15 @@ class CameraPipeline:
         metrics: Metrics,
         health: StreamHealth,
         suppressions: SuppressionRepo | None = None,
+        reinspect_checks: int = 3,
+        reinspect_interval_s: float = 60.0,
     ) -> None:
         self.camera = camera
+        self.reinspect_checks = reinspect_checks
+        self.reinspect_interval_s = reinspect_interval_s
+        self._dispatched: dict[int, CaseRecord] = {}
+        self._dispatched_fetched = -1e18
+        self._checks: dict[int, list[Any]] = {}  # case id -> [absent checks, last check time]
         self.models = models
         self.taxonomy = taxonomy
         self.cases = cases
@@ -185,6 +195,11 @@ class CameraPipeline:
         )
         for event in events:
             self._handle(event, frame, at, result)
+        try:
+            self._reinspect(events, frame, at)
+        except (OSError, SQLAlchemyError) as e:
+            logger.exception("camera %s: re-inspection failed", self.camera.id)
+            self.health.error(f"re-inspection failed: {e}")
         self.health.frame_processed(at, inferred=True)
         self.metrics.frames_processed.labels(self.camera.id, "true").inc()
         return result
@@ -223,6 +238,71 @@ class CameraPipeline:
         self.health.error(f"could not write {event.violation} case: {error}")
         self.metrics.frame_errors.labels(self.camera.id, "case_write").inc()
 
+    def _reinspect(self, events: list[ViolationEvent], frame: Image, at: dt.datetime) -> None:
+        """回头看: a dispatched case whose object is gone for ``reinspect_checks`` checks,
+        ``reinspect_interval_s`` apart, is verified cleared with a frame of the cleared scene."""
+        now = time.monotonic()
+        if now - self._dispatched_fetched > DISPATCHED_REFRESH_S:
+            records, _ = self.cases.list(status="dispatched", camera_id=self.camera.id, limit=500)
+            self._dispatched = {r.id: r for r in records}
+            self._dispatched_fetched = now
+        if not self._dispatched:
+            return
+        seen = {e.case_id for e in events if e.kind in ("seen", "reached") and e.case_id}
+        for case_id, record in list(self._dispatched.items()):
+            state = self._checks.setdefault(case_id, [0, None])
+            if case_id in seen:
+                state[0], state[1] = 0, None
+                continue
+            last = state[1]
+            if last is not None and (at - last).total_seconds() < self.reinspect_interval_s:
+                continue
+            state[0] += 1
+            state[1] = at
+            if state[0] < self.reinspect_checks:
+                continue
+            self._clear(record, frame, at, state[0])
+            del self._dispatched[case_id]
+            del self._checks[case_id]
+
+    def _clear(self, record: CaseRecord, frame: Image, at: dt.datetime, checks: int) -> None:
+        violation = self.taxonomy.violation(record.violation)
+        annotation = Annotation(
+            box=record.box,
+            label=f"已清除 · {violation.zh} (核查 {checks} 次)",
+            fallback_label=f"cleared · {violation.en} ({checks} checks)",
+            header=(
+                f"{self.camera.name or self.camera.id}  {self.camera.address}".strip(),
+                at.astimezone(self.camera.tz).isoformat(sep=" ", timespec="seconds"),
+            ),
+        )
+        image = annotate(frame, annotation).image
+        key = record.evidence[0].path.split("/")[0] if record.evidence else f"case{record.id}"
+        stored = self.evidence.write(key, "cleared", encode_jpeg(image))
+        self.cases.update(
+            record.id,
+            last_seen=record.last_seen,
+            evidence=[
+                EvidenceIn(
+                    kind="cleared",
+                    path=stored.relpath,
+                    sha256=stored.sha256,
+                    size=stored.size,
+                    width=image.shape[1],
+                    height=image.shape[0],
+                    taken_at=at,
+                )
+            ],
+        )
+        self.cases.transition(
+            record.id,
+            "verified_cleared",
+            actor="system",
+            reason="reinspection",
+            detail={"checks": checks, "interval_s": self.reinspect_interval_s},
+        )
+        logger.info("camera %s: case %d verified cleared", self.camera.id, record.id)
+
     def _is_suppressed(self, event: ViolationEvent, at: dt.datetime) -> bool:
         """A reviewer rejected this class at this place as a false positive, not long ago."""
         if self.suppressions is None:
@@ -236,6 +316,10 @@ class CameraPipeline:
             s.label == event.label and s.expires_at > at and box_iou(s.box, event.box) >= 0.5
             for s in active
         )
+
+    def forget_dispatched(self) -> None:
+        """Re-read the dispatched cases at the next frame (one was just dispatched)."""
+        self._dispatched_fetched = -1e18
 
     def forget_suppressions(self) -> None:
         """Re-read suppressions at the next chance (one was added or lifted)."""

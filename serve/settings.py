@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +26,12 @@ class Settings(BaseSettings):
     deadline_h: float = 48.0
     deadline_h_by_violation: dict[str, float] = {}
     suppress_days: float = 7.0
+    # re-inspection (回头看) of dispatched cases: cleared once the violation is absent in
+    # this many checks, this far apart
+    reinspect_checks: int = 3
+    reinspect_interval_s: float = 60.0
+    # seconds between checks of the model pointer for a promoted model; 0 turns it off
+    model_poll_s: float = Field(5.0, ge=0.0)
     conf: float = 0.25
     iou: float = 0.45
     max_upload_bytes: int = 20 * 1024 * 1024

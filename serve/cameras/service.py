@@ -52,7 +52,11 @@ class CameraService:
         metrics: Metrics,
         streams: StreamManager | None = None,
         suppressions: SuppressionRepo | None = None,
+        reinspect_checks: int = 3,
+        reinspect_interval_s: float = 60.0,
     ) -> None:
+        self.reinspect_checks = reinspect_checks
+        self.reinspect_interval_s = reinspect_interval_s
         self.models = models
         self.taxonomy = taxonomy
         self.camera_repo = cameras
@@ -154,6 +158,8 @@ class CameraService:
             metrics=self.metrics,
             health=StreamHealth(camera.id, camera.source.kind),
             suppressions=self.suppressions,
+            reinspect_checks=self.reinspect_checks,
+            reinspect_interval_s=self.reinspect_interval_s,
         )
         restored = pipeline.restore(dt.datetime.now(dt.UTC))
         cell.append(pipeline)

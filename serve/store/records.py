@@ -12,7 +12,8 @@ from typing import Literal, get_args
 
 from serve.cameras.config import Camera
 
-EvidenceKind = Literal["annotated", "original", "crop", "start", "dwell"]
+# "cleared": the scene at re-inspection (回头看) once the violation is gone
+EvidenceKind = Literal["annotated", "original", "crop", "start", "dwell", "cleared"]
 # the order in which a case lists its evidence
 EVIDENCE_KINDS: tuple[EvidenceKind, ...] = get_args(EvidenceKind)
 

@@ -1,0 +1,95 @@
+"""After review: dispatch to the responsible unit, close, and export a case as a file."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import zipfile
+from typing import Annotated
+
+from fastapi import APIRouter, Body, HTTPException, Response
+
+from serve.cameras.service import UnknownCameraError
+from serve.routes.deps import ActorDep, CamerasDep, CasesDep, EvidenceDep, TaxonomyDep
+from serve.schemas.cases import CasePublic
+from serve.store.cases import CaseNotFound, CaseStateError
+
+router = APIRouter(prefix="/cases", tags=["workflow"])
+
+Reason = Annotated[str | None, Body(embed=True, max_length=500)]
+
+
+def _move(cases: CasesDep, case_id: int, to: str, actor: str, reason: str | None) -> None:
+    try:
+        cases.transition(case_id, to, actor=actor, reason=reason)
+    except CaseNotFound as e:
+        raise HTTPException(404, str(e)) from e
+    except CaseStateError as e:
+        raise HTTPException(409, str(e)) from e
+
+
+@router.post("/{case_id}/dispatch", response_model=CasePublic)
+def dispatch_case(
+    case_id: int,
+    cases: CasesDep,
+    cameras: CamerasDep,
+    taxonomy: TaxonomyDep,
+    actor: ActorDep,
+    reason: Reason = None,
+) -> CasePublic:
+    """Hand a confirmed case to the responsible unit; its camera then re-inspects the place
+    (回头看) and marks it verified_cleared once the violation is gone."""
+    _move(cases, case_id, "dispatched", actor, reason)
+    record = cases.get(case_id)
+    assert record is not None
+    # a removed camera cannot re-inspect: the case then stays dispatched until closed
+    with contextlib.suppress(UnknownCameraError):
+        cameras.pipeline(record.camera_id).forget_dispatched()
+    return CasePublic.from_record(record, taxonomy)
+
+
+@router.post("/{case_id}/close", response_model=CasePublic)
+def close_case(
+    case_id: int, cases: CasesDep, taxonomy: TaxonomyDep, actor: ActorDep, reason: Reason = None
+) -> CasePublic:
+    """Close a confirmed, dispatched or verified-cleared case (办结)."""
+    _move(cases, case_id, "closed", actor, reason)
+    record = cases.get(case_id)
+    assert record is not None
+    return CasePublic.from_record(record, taxonomy)
+
+
+@router.get(
+    "/{case_id}/export",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def export_case(
+    case_id: int, cases: CasesDep, evidence: EvidenceDep, taxonomy: TaxonomyDep
+) -> Response:
+    """The case as a zip for the city's case platform: ``case.json`` (with each evidence
+    file's SHA-256) and the evidence files themselves."""
+    record = cases.get(case_id)
+    if record is None:
+        raise HTTPException(404, f"no case with id {case_id}")
+    public = CasePublic.from_record(record, taxonomy).model_dump(mode="json")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        files = []
+        for item in record.evidence:
+            path = evidence.path(item.path)
+            if not evidence.verify(item.path, item.sha256):
+                raise HTTPException(
+                    409, f"evidence {item.kind} of case {case_id} fails its SHA-256 check"
+                )
+            name = f"evidence/{item.kind}{path.suffix}"
+            z.write(path, name)
+            files.append({"kind": item.kind, "file": name, "sha256": item.sha256})
+        public["evidence_files"] = files
+        z.writestr("case.json", json.dumps(public, ensure_ascii=False, indent=2))
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="case-{case_id}.zip"'},
+    )
