@@ -6,23 +6,47 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from detector.model import Detector
 from detector.taxonomy import load_taxonomy
+from serve.auth.access import (
+    require_engineer,
+    require_frame_pusher,
+    require_metrics_access,
+    require_reviewer,
+)
+from serve.auth.bootstrap import start_auth
 from serve.cameras.config import load_cameras
 from serve.cameras.service import CameraService
+from serve.dispatch import WebhookDispatcher
 from serve.evidence.files import EvidenceFiles
 from serve.metrics import Metrics
 from serve.model_watch import start_model_watch
 from serve.models import ModelHolder
-from serve.routes import cameras, cases, detect, frames, health, metrics, review, workflow
+from serve.routes import (
+    auth,
+    camera_keys,
+    cameras,
+    cases,
+    detect,
+    frames,
+    health,
+    metrics,
+    review,
+    stats,
+    users,
+    workflow,
+)
+from serve.routes.workflow import dispatch_payload
 from serve.settings import Settings
 from serve.store.cameras import CameraRepo
 from serve.store.cases import CaseRepo
 from serve.store.database import open_database
+from serve.store.stats import StatsRepo
 from serve.store.suppressions import SuppressionRepo
+from serve.ui import routes as ui
 from serve.workflow import OverdueWatcher
 
 logger = logging.getLogger(__name__)
@@ -40,6 +64,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
             loaded = Detector.load(settings.model, conf=settings.conf, iou=settings.iou)
         logger.info("loaded model %s %s", loaded.info.name, loaded.info.version)
         db = open_database(settings.database)
+        app.state.auth = start_auth(db, settings)  # no admin yet: make one
         evidence = EvidenceFiles(settings.evidence_root)
         evidence.sweep_temp()
         taxonomy = load_taxonomy()
@@ -60,6 +85,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
         app.state.evidence = evidence
         app.state.cameras = service
         app.state.suppressions = service.suppressions
+        app.state.stats = StatsRepo(db)
         cams = list(file_cameras)
         if settings.demo and not any(c.id == "demo" for c in cams):
             from serve.demo import demo_camera
@@ -70,9 +96,25 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
         watcher = start_model_watch(settings, service.models) if detector is None else None
         overdue = OverdueWatcher(service.cases)
         overdue.start()
+        dispatcher = None
+        if settings.dispatch_url:
+            dispatcher = WebhookDispatcher(
+                service.cases,
+                settings.dispatch_url,
+                lambda case_id: dispatch_payload(service.cases, taxonomy, settings, case_id),
+                secret=(
+                    settings.dispatch_secret.get_secret_value()
+                    if settings.dispatch_secret
+                    else None
+                ),
+            )
+            dispatcher.start()
+        app.state.dispatcher = dispatcher
         try:
             yield
         finally:
+            if dispatcher is not None:
+                dispatcher.stop()
             overdue.stop()
             if watcher is not None:
                 watcher.stop()
@@ -91,12 +133,22 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
-    app.include_router(health.router)
-    app.include_router(metrics.router)
-    app.include_router(detect.router, prefix="/v1")
-    app.include_router(cameras.router, prefix="/v1")
-    app.include_router(frames.router, prefix="/v1")
-    app.include_router(cases.router, prefix="/v1")
-    app.include_router(review.router, prefix="/v1")
-    app.include_router(workflow.router, prefix="/v1")
+    # who may call what: each router is included with its rule (the accounts' routers and
+    # the pages carry their own); tests/serve/auth/test_route_walk.py holds every route to it
+    reviewer, engineer = [Depends(require_reviewer)], [Depends(require_engineer)]
+    app.include_router(health.router)  # public
+    app.include_router(auth.pages)  # public: the sign-in form
+    app.include_router(metrics.router, dependencies=[Depends(require_metrics_access)])
+    app.include_router(auth.router, prefix="/v1")
+    app.include_router(users.router, prefix="/v1")  # admins
+    app.include_router(detect.router, prefix="/v1", dependencies=engineer)
+    app.include_router(cameras.router, prefix="/v1", dependencies=engineer)
+    app.include_router(camera_keys.router, prefix="/v1")  # engineers
+    pushers = [Depends(require_frame_pusher)]  # the camera's API key, or engineers
+    app.include_router(frames.router, prefix="/v1", dependencies=pushers)
+    app.include_router(cases.router, prefix="/v1", dependencies=reviewer)
+    app.include_router(review.router, prefix="/v1", dependencies=reviewer)
+    app.include_router(stats.router, prefix="/v1", dependencies=reviewer)
+    ui.mount(app)  # pages: reviewers, else a redirect to /login
+    app.include_router(workflow.router, prefix="/v1", dependencies=reviewer)
     return app

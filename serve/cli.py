@@ -51,6 +51,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from serve.app import create_app
+    from serve.auth.bootstrap import first_start, first_start_note
     from serve.settings import Settings
 
     settings = Settings(
@@ -62,8 +63,10 @@ def _serve(args: argparse.Namespace) -> int:
     )
     app = create_app(settings)  # a bad cameras file fails here, naming the file and field
     base = f"http://{args.host}:{args.port}"
+    first = first_start(settings, f"{base}/login")  # no admin yet: make one, with a password file
     print(
         f"streetwatch: serving on {base}\n"
+        f"  sign in:      {base}/login{first_start_note(first)}\n"
         f"  draft cases:  {base}/v1/cases\n"
         f"  cameras:      {base}/v1/cameras  (health: {base}/v1/cameras/<id>/health)\n"
         f"  API docs:     {base}/docs\n"
@@ -108,8 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_serve)
 
+    from serve.auth.cli import register as register_users
     from training.cli import register
 
+    register_users(sub)
     register(sub)
     return parser
 

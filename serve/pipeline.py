@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from detector.detections import Detections
 from detector.geometry import box_iou
+from detector.metadata import ModelInfo
 from detector.motion import GateReason, MotionGate
 from detector.rules.config import resolve_rules
 from detector.rules.engine import OpenViolation, ViolationEngine, ViolationEvent
@@ -194,7 +195,7 @@ class CameraPipeline:
             events,
         )
         for event in events:
-            self._handle(event, frame, at, result)
+            self._handle(event, frame, at, result, detector.info)
         try:
             self._reinspect(events, frame, at)
         except (OSError, SQLAlchemyError) as e:
@@ -205,7 +206,12 @@ class CameraPipeline:
         return result
 
     def _handle(
-        self, event: ViolationEvent, frame: Image, at: dt.datetime, out: FrameResult
+        self,
+        event: ViolationEvent,
+        frame: Image,
+        at: dt.datetime,
+        out: FrameResult,
+        info: ModelInfo,
     ) -> None:
         if event.kind == "started":
             self._held[event.key] = _Held(encode_jpeg(frame), at, (frame.shape[1], frame.shape[0]))
@@ -217,7 +223,7 @@ class CameraPipeline:
                 self._suppressed.add(event.key)
                 return
             try:
-                case_id = self._open_case(event, frame, at)
+                case_id = self._open_case(event, frame, at, info)
             except (OSError, SQLAlchemyError) as e:
                 # the engine offers the violation again with the next sighting
                 self._case_write_failed(event, e)
@@ -383,11 +389,12 @@ class CameraPipeline:
             )
         return rows
 
-    def _open_case(self, event: ViolationEvent, frame: Image, at: dt.datetime) -> int:
+    def _open_case(
+        self, event: ViolationEvent, frame: Image, at: dt.datetime, info: ModelInfo
+    ) -> int:
         dwell = self.rules[event.violation].dwell_s is not None
         key = f"{self.camera.id}-{at.strftime('%Y%m%d')}-{uuid.uuid4().hex[:12]}"
         evidence = self._pack(key, event, frame, at, dwell=dwell)
-        info = self.models.current.info
         first_seen = dt.datetime.fromtimestamp(event.first_seen, dt.UTC)
         record = self.cases.create(
             NewCase(
@@ -429,7 +436,12 @@ class CameraPipeline:
         record = None
         if event.best:
             record = self.cases.get(event.case_id)
-            if record is not None and event.confidence >= record.confidence + BEST_MARGIN:
+            # a reviewed case keeps the frame the reviewer judged
+            if (
+                record is not None
+                and record.reviewed_at is None
+                and event.confidence >= record.confidence + BEST_MARGIN
+            ):
                 key = (
                     record.evidence[0].path.split("/")[0]
                     if record.evidence

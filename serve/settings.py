@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_ADMIN_TOKEN_LENGTH = 24
 
 
 class Settings(BaseSettings):
@@ -26,6 +28,11 @@ class Settings(BaseSettings):
     deadline_h: float = 48.0
     deadline_h_by_violation: dict[str, float] = {}
     suppress_days: float = 7.0
+    # dispatch: confirmed cases are POSTed here when dispatched (None: export files only);
+    # evidence URLs in the payload start with public_url; the secret signs each body
+    dispatch_url: str | None = None
+    dispatch_secret: SecretStr | None = None
+    public_url: str = "http://127.0.0.1:8000"
     # re-inspection (回头看) of dispatched cases: cleared once the violation is absent in
     # this many checks, this far apart
     reinspect_checks: int = 3
@@ -35,6 +42,34 @@ class Settings(BaseSettings):
     conf: float = 0.25
     iou: float = 0.45
     max_upload_bytes: int = 20 * 1024 * 1024
+    # accounts and access. dev: development mode (session cookies also over plain HTTP)
+    dev: bool = False
+    # Secure flag on the session cookie; default: on unless dev. Browsers keep Secure
+    # cookies over plain HTTP only for localhost: set false to sign in over HTTP on a LAN
+    secure_cookies: bool | None = None
+    # Authorization: Bearer <admin_token> acts as an admin on every API route (automation)
+    admin_token: SecretStr | None = None
+    # the first admin's password on first start; default: random, in <data_dir>/admin-password.txt
+    admin_password: SecretStr | None = None
+    # a session ends after this long unused (and after 7 days in any case)
+    session_hours: float = Field(12.0, gt=0.0)
+    # serve /metrics without credentials (for a Prometheus scraper); default: engineers
+    metrics_public: bool = False
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_ADMIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"admin_token must have at least {MIN_ADMIN_TOKEN_LENGTH} characters, got "
+                f"{len(value.get_secret_value())}; make one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
+
+    @property
+    def cookies_secure(self) -> bool:
+        return not self.dev if self.secure_cookies is None else self.secure_cookies
 
     @property
     def database(self) -> str:

@@ -63,8 +63,14 @@ def test_serve_app_starts_light(reference_model: Path, tmp_path: Path) -> None:
         from fastapi.testclient import TestClient
         from serve.app import create_app
         from serve.settings import Settings
-        settings = Settings(model=Path({str(reference_model)!r}), data_dir=Path({str(tmp_path)!r}))
-        with TestClient(create_app(settings)) as client:
+        TOKEN = "import-hygiene-admin-token-0123456789"
+        settings = Settings(
+            model=Path({str(reference_model)!r}),
+            data_dir=Path({str(tmp_path)!r}),
+            admin_token=TOKEN,
+        )
+        auth = {{"Authorization": "Bearer " + TOKEN}}
+        with TestClient(create_app(settings), headers=auth) as client:
             assert client.get("/healthz").status_code == 200
             assert client.get("/v1/cameras/demo").status_code == 200
         """

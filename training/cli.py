@@ -1,4 +1,4 @@
-"""Training-side subcommands of `streetwatch`: data, train, eval, export.
+"""Training-side subcommands of `streetwatch`: data, train, eval, export, promote.
 
 Handlers import their modules (and torch/ultralytics) only when run, so
 registering them costs nothing for `streetwatch serve` and `streetwatch detect`.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,16 +92,63 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _from_reviews(args: argparse.Namespace) -> int:
+    from training.reviews import export_reviews, load_cases
+
+    if args.database is None and args.data_dir is None:
+        raise ValueError("give --data-dir DIR (SQLite at DIR/streetwatch.db) or --database URL")
+    if args.database is not None:
+        url = args.database
+    else:
+        db_file = args.data_dir / "streetwatch.db"
+        if not db_file.is_file():
+            raise FileNotFoundError(f"--data-dir {args.data_dir}: no database at {db_file}")
+        url = f"sqlite:///{db_file.resolve()}"
+    evidence = args.evidence_dir or (args.data_dir / "evidence" if args.data_dir else None)
+    if evidence is None:
+        raise ValueError("with --database, give --evidence-dir (or --data-dir) for the frames")
+    since = None
+    if args.since:
+        since = datetime.fromisoformat(args.since)
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    from sqlalchemy.engine import make_url
+
+    manifest = export_reviews(
+        load_cases(url),
+        evidence,
+        args.out,
+        val_fraction=args.val_fraction,
+        since=since,
+        source=make_url(url).render_as_string(hide_password=True),
+    )
+    counts = manifest["counts"]
+    print(
+        f"wrote {counts['images']['train']} train and {counts['images']['val']} val images "
+        f"to {args.out}: {counts['positives']} positives, {counts['corrected']} corrected "
+        f"classes, {counts['hard_negatives']} hard negatives from {counts['cases']} cases"
+    )
+    for reason, n in counts["skipped"].items():
+        print(f"  skipped {n:>5}  {reason}")
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     from training.train import TrainConfig, resume, train
 
     if args.resume:
         result = resume(args.resume, argv=_argv())
     else:
-        if args.data is None:
-            raise ValueError("--data is required unless --resume is given")
+        data = args.data
+        if args.merge:
+            from training.merge import merge_for_training
+
+            out = args.merged_out or Path("build/data") / f"{args.name}-merged"
+            data = merge_for_training(base=args.base, data=args.data, merge=args.merge, out=out)
+            print(f"training on the merged dataset {data}")
+        if data is None:
+            raise ValueError("--data is required unless --resume or --merge is given")
         cfg = TrainConfig(
-            data=args.data,
+            data=data,
             model=args.model,
             base=args.base,
             epochs=args.epochs,
@@ -165,6 +213,28 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _promote(args: argparse.Namespace) -> int:
+    from training.promote import PromoteConfig, promote
+
+    decision = promote(
+        PromoteConfig(
+            candidate=args.candidate,
+            current=args.current,
+            data=tuple(args.data),
+            tolerance=args.tolerance,
+            min_boxes=args.min_boxes,
+            dry_run=args.dry_run,
+        ),
+        argv=_argv(),
+    )
+    print(decision.table())
+    verdict = decision.verdict.upper() + (" (dry run: nothing changed)" if args.dry_run else "")
+    print(f"{verdict}: {args.candidate}")
+    for reason in decision.reasons:
+        print(f"  - {reason}")
+    return 0 if decision.promote else 1
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     data = sub.add_parser("data", help="build, import, synthesise and check datasets")
     dsub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
@@ -197,6 +267,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=_build)
 
+    p = dsub.add_parser("from-reviews", help="reviewed cases -> YOLO dataset (hard negatives too)")
+    p.add_argument(
+        "--data-dir", type=Path, help="the service's data dir (streetwatch.db, evidence)"
+    )
+    p.add_argument("--database", help="SQLAlchemy URL instead of DIR/streetwatch.db")
+    p.add_argument("--evidence-dir", type=Path, help="default: DATA_DIR/evidence")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--val-fraction", type=float, default=0.2)
+    p.add_argument("--since", help="only cases reviewed at or after (ISO-8601; no offset: UTC)")
+    p.set_defaults(func=_from_reviews)
+
     p = dsub.add_parser("check", help="validate a YOLO dataset; report every bad label line")
     p.add_argument("data", type=Path, help="data.yaml")
     p.set_defaults(func=_check)
@@ -217,6 +298,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--fraction", type=float, default=1.0, help="fraction of train images")
     p.add_argument("--cache", choices=["ram", "disk"], help="cache decoded training images")
     p.add_argument("--resume", type=Path, help="last.pt of an interrupted run")
+    p.add_argument(
+        "--merge",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DATA_YAML",
+        help="add this dataset (repeatable) to --data, or to the --base entry's training data; "
+        "the base's frozen validation sets are kept out of training",
+    )
+    p.add_argument("--merged-out", type=Path, help="default: build/data/<name>-merged")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("eval", help="mAP per class of a model on a dataset")
@@ -241,3 +332,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--set-current", action="store_true", help="point models/current at it")
     p.add_argument("--keep-pt", action="store_true", help="keep model.pt for fine-tuning")
     p.set_defaults(func=_export)
+
+    p = sub.add_parser(
+        "promote",
+        help="make a registry entry current if it beats the current model on its frozen val sets",
+        description="Exit status: 0 promoted, 1 refused, 2 error.",
+    )
+    p.add_argument(
+        "candidate", type=Path, help="registry entry, e.g. models/streetwatch-yolo-0.2.0"
+    )
+    p.add_argument("--current", type=Path, default=Path("models/current"))
+    p.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        default=[],
+        help="evaluate on this data yaml's val sets instead of the current card's (repeatable)",
+    )
+    p.add_argument("--tolerance", type=float, default=0.02, help="AP50 a class may lose")
+    p.add_argument("--min-boxes", type=int, default=10, help="classes with fewer are not held")
+    p.add_argument("--dry-run", action="store_true", help="decide and print; change nothing")
+    p.set_defaults(func=_promote)

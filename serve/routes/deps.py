@@ -7,6 +7,16 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from detector.taxonomy import Taxonomy
+from serve.auth.access import (
+    get_auth,
+    require_admin,
+    require_engineer,
+    require_page_role,
+    require_reviewer,
+)
+from serve.auth.records import Principal
+from serve.auth.roles import Role
+from serve.auth.service import AuthService
 from serve.cameras.service import CameraService
 from serve.evidence.files import EvidenceFiles
 from serve.metrics import Metrics
@@ -72,3 +82,13 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 TaxonomyDep = Annotated[Taxonomy, Depends(get_taxonomy)]
 SuppressionsDep = Annotated[SuppressionRepo, Depends(get_suppressions)]
 ActorDep = Annotated[str, Depends(get_actor)]
+
+# access: a route that needs the caller takes one of these; a router whose routes all need
+# a role is included with dependencies=[Depends(require_...)] from serve.auth.access instead
+AuthDep = Annotated[AuthService, Depends(get_auth)]
+ReviewerDep = Annotated[Principal, Depends(require_reviewer)]
+EngineerDep = Annotated[Principal, Depends(require_engineer)]
+AdminDep = Annotated[Principal, Depends(require_admin)]
+# HTML pages: without a session the browser is sent to /login?next=<the page>
+ReviewerPageDep = Annotated[Principal, Depends(require_page_role(Role.reviewer))]
+EngineerPageDep = Annotated[Principal, Depends(require_page_role(Role.engineer))]

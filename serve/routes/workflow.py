@@ -6,14 +6,16 @@ import contextlib
 import io
 import json
 import zipfile
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Response
+from fastapi import APIRouter, Body, HTTPException, Request, Response
 
+from detector.taxonomy import Taxonomy
 from serve.cameras.service import UnknownCameraError
 from serve.routes.deps import ActorDep, CamerasDep, CasesDep, EvidenceDep, TaxonomyDep
 from serve.schemas.cases import CasePublic
-from serve.store.cases import CaseNotFound, CaseStateError
+from serve.settings import Settings
+from serve.store.cases import CaseNotFound, CaseRepo, CaseStateError
 
 router = APIRouter(prefix="/cases", tags=["workflow"])
 
@@ -32,6 +34,7 @@ def _move(cases: CasesDep, case_id: int, to: str, actor: str, reason: str | None
 @router.post("/{case_id}/dispatch", response_model=CasePublic)
 def dispatch_case(
     case_id: int,
+    request: Request,
     cases: CasesDep,
     cameras: CamerasDep,
     taxonomy: TaxonomyDep,
@@ -43,10 +46,27 @@ def dispatch_case(
     _move(cases, case_id, "dispatched", actor, reason)
     record = cases.get(case_id)
     assert record is not None
+    dispatcher = getattr(request.app.state, "dispatcher", None)
+    if dispatcher is not None:
+        dispatcher.enqueue(case_id)
     # a removed camera cannot re-inspect: the case then stays dispatched until closed
     with contextlib.suppress(UnknownCameraError):
         cameras.pipeline(record.camera_id).forget_dispatched()
     return CasePublic.from_record(record, taxonomy)
+
+
+def dispatch_payload(
+    cases: CaseRepo, taxonomy: Taxonomy, settings: Settings, case_id: int
+) -> dict[str, Any]:
+    """What the case platform receives: the case, with absolute evidence URLs and hashes."""
+    record = cases.get(case_id)
+    if record is None:
+        raise CaseNotFound(case_id)
+    body = CasePublic.from_record(record, taxonomy).model_dump(mode="json")
+    base = settings.public_url.rstrip("/")
+    for item in body["evidence"]:
+        item["url"] = base + item["url"]
+    return {"event": "case.dispatched", "case": body}
 
 
 @router.post("/{case_id}/close", response_model=CasePublic)

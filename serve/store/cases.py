@@ -224,6 +224,34 @@ class CaseRepo:
                 session.add(_audit(row.id, now, "system", "overdue", row.status, row.status))
             return [r.id for r in rows]
 
+    def note(
+        self,
+        case_id: int,
+        *,
+        actor: str,
+        action: str,
+        reason: str | None = None,
+        detail: dict[str, object] | None = None,
+    ) -> None:
+        """Append an event that changes no state (e.g. a webhook delivery) to the audit log."""
+        now = datetime.now(UTC)
+        with self._db.session() as session:
+            row = session.get(CaseRow, case_id)
+            if row is None:
+                raise CaseNotFound(case_id)
+            session.add(_audit(case_id, now, actor, action, row.status, row.status, reason, detail))
+
+    def with_status(self, statuses: Sequence[str]) -> builtins.list[int]:
+        """Ids of the cases in ``statuses``, oldest first."""
+        with self._db.session(write=False) as session:
+            return list(
+                session.scalars(
+                    select(CaseRow.id)
+                    .where(CaseRow.status.in_(list(statuses)))
+                    .order_by(CaseRow.id)
+                )
+            )
+
     def audit(self, case_id: int) -> builtins.list[AuditRecord]:
         """Every change to the case, oldest first."""
         with self._db.session(write=False) as session:

@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 
+# the accounts' tables join the store's Base.metadata when their module is imported (as the
+# migrations' env.py does); the store's tests compare that metadata with the migrated schema
+import serve.auth.orm  # noqa: F401
 from tests.detector.factories import make_onnx_detector, raw_tensor
 from tests.serve.store.postgres import postgres_server, postgres_url
 

@@ -16,6 +16,10 @@ from serve.app import create_app
 from serve.settings import Settings
 from tests.serve.markers import Box, marker_detector, png, street
 
+# STREETWATCH_ADMIN_TOKEN of the services under test: admin on every API route
+ADMIN_TOKEN = "streetwatch-tests-admin-token-0123456789"
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # 10:00 in Qingdao
 NO_PARKING = [[100, 300], [400, 300], [400, 460], [100, 460]]
 SIDEWALK = [[0, 200], [640, 200], [640, 290], [0, 290]]
@@ -42,11 +46,24 @@ def write_config(path: Path, cameras: Sequence[dict[str, Any]] = (PUSH_CAMERA,))
 
 
 @contextmanager
-def service(data_dir: Path, config: Path | None = None, **settings: Any) -> Iterator[TestClient]:
+def service(
+    data_dir: Path,
+    config: Path | None = None,
+    *,
+    as_admin: bool = True,
+    https: bool = False,
+    **settings: Any,
+) -> Iterator[TestClient]:
+    """The service on the marker detector. Its client sends the admin token on every request
+    unless ``as_admin`` is false; ``https`` for tests of (Secure) session cookies."""
     if config is None:
         config = write_config(data_dir / "cameras.yaml")
+    settings.setdefault("admin_token", ADMIN_TOKEN)
     s = Settings(data_dir=data_dir, config=config, demo=False, **settings)
-    with TestClient(create_app(s, detector=marker_detector())) as client:
+    app = create_app(s, detector=marker_detector())
+    base_url = "https://testserver" if https else "http://testserver"
+    headers = ADMIN_HEADERS if as_admin else None
+    with TestClient(app, base_url=base_url, headers=headers) as client:
         yield client
 
 

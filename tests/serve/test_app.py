@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from serve.app import create_app
 from serve.settings import Settings
+from tests.serve.service import ADMIN_HEADERS, ADMIN_TOKEN
 
 
 @pytest.fixture
@@ -19,8 +20,9 @@ def client(registry: Path, tmp_path: Path) -> Iterator[TestClient]:
         data_dir=tmp_path / "data",
         demo=False,
         max_upload_bytes=200_000,
+        admin_token=ADMIN_TOKEN,
     )
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings), headers=ADMIN_HEADERS) as c:
         yield c
 
 

@@ -24,8 +24,22 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 
 
+# automation's way in (STREETWATCH_ADMIN_TOKEN); people sign in with the first-start admin
+ADMIN_TOKEN = "main-command-admin-token-0123456789"
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
 def get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=5) as r:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=AUTH), timeout=5) as r:
+        return json.loads(r.read())
+
+
+def sign_in(base: str, username: str, password: str) -> Any:
+    body = json.dumps({"username": username, "password": password}).encode()
+    request = urllib.request.Request(
+        f"{base}/v1/auth/login", body, {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as r:
         return json.loads(r.read())
 
 
@@ -39,7 +53,8 @@ def free_port() -> int:
 def start_serve(data: Path, port: int, log: IO[str]) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "serve.cli", "serve", "--port", str(port), "--data-dir", str(data)],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "STREETWATCH_ADMIN_TOKEN": ADMIN_TOKEN},
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while True:  # start-up renders the demo clip on first run
@@ -65,7 +80,8 @@ def wait_for_demo_cases(base: str, timeout_s: float = 90) -> list[dict[str, Any]
 
 def verify_evidence(base: str, case: dict[str, Any]) -> None:
     for item in case["evidence"]:
-        with urllib.request.urlopen(base + item["url"], timeout=5) as r:
+        request = urllib.request.Request(base + item["url"], headers=AUTH)
+        with urllib.request.urlopen(request, timeout=5) as r:
             assert hashlib.sha256(r.read()).hexdigest() == item["sha256"], item
 
 
@@ -80,6 +96,12 @@ def test_serve_on_embedded_defaults_shows_demo_cases(tmp_path: Path) -> None:
         assert get(f"{base}/v1/cameras/demo/health")["connected"] is True
         out = (tmp_path / "serve.log").read_text()
         assert f"{base}/v1/cases" in out and "demo camera" in out
+        # first start: an admin whose random password is in a file only its owner reads
+        password_file = tmp_path / "data" / "admin-password.txt"
+        assert f"sign in:      {base}/login  (first start: user admin, password in" in out
+        assert password_file.stat().st_mode & 0o777 == 0o600
+        me = sign_in(base, "admin", password_file.read_text().strip())
+        assert me["username"] == "admin" and me["role"] == "admin"
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -38,7 +38,7 @@ def test_confirm_with_a_corrected_box_and_class(client: TestClient) -> None:
     body = r.json()
     assert body["status"] == "confirmed" and body["label"] == "truck"
     assert body["box"] == [195, 340, 310, 445] and body["detected_label"] == "car"
-    assert body["reviewed_by"] == "api" and not body["overdue"]
+    assert body["reviewed_by"] == "admin-token" and not body["overdue"]  # the client's token
     deadline = dt.datetime.fromisoformat(body["deadline_at"])
     reviewed = dt.datetime.fromisoformat(body["reviewed_at"])
     assert abs((deadline - reviewed).total_seconds() - 48 * 3600) < 5

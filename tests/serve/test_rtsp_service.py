@@ -19,7 +19,7 @@ from serve.cameras.config import Camera, FileSource, MotionConfig, RtspSource
 from serve.demo import demo_camera, demo_expectations
 from serve.settings import Settings
 from tests.serve.rtsp import RtspFeed, make_test_clip, require_rtsp_tools
-from tests.serve.service import cases, verify_evidence
+from tests.serve.service import ADMIN_HEADERS, ADMIN_TOKEN, cases, verify_evidence
 from tests.serve.test_demo import read_frames
 
 pytestmark = [pytest.mark.rtsp, pytest.mark.slow]
@@ -78,11 +78,15 @@ def test_rtsp_stream_becomes_draft_cases_and_survives_the_feed_dying(
     config = tmp_path / "cameras.yaml"
     config.write_text(yaml.safe_dump([camera.model_dump(mode="json")], allow_unicode=True))
     settings = Settings(
-        data_dir=tmp_path / "data", config=config, demo=False, model=reference_model
+        data_dir=tmp_path / "data",
+        config=config,
+        demo=False,
+        model=reference_model,
+        admin_token=ADMIN_TOKEN,
     )
     expected = {e.violation for e in demo_expectations(tmp_path / "demo-data")}
     assert expected == {"illegal_parking", "out_of_store_trading", "illegal_ad"}
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=ADMIN_HEADERS) as client:
 
         def health() -> dict[str, Any]:
             body: dict[str, Any] = client.get("/v1/cameras/rtsp-1/health").json()

@@ -21,6 +21,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, create_engine
 
+import serve.auth.orm  # noqa: F401 -- the accounts tables, on Base.metadata
 from serve.store.orm import Base
 from serve.store.types import UTCDateTime
 

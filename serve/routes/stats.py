@@ -1,0 +1,122 @@
+"""``/v1/stats``: case counts and workflow rates for the statistics page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+
+from detector.taxonomy import Taxonomy
+from serve.auth.access import require_reviewer
+from serve.routes.deps import CamerasDep, TaxonomyDep
+from serve.schemas.stats import DayPublic, GroupPublic, OverduePublic, StatsPublic
+from serve.store.stats import CaseStats, OverdueCase, StatsRepo, check_range
+
+router = APIRouter(tags=["stats"], dependencies=[Depends(require_reviewer)])
+
+DEFAULT_DAYS = 30
+MAX_OVERDUE = 100
+
+
+def get_stats(request: Request) -> StatsRepo:
+    stats: StatsRepo = request.app.state.stats
+    return stats
+
+
+StatsDep = Annotated[StatsRepo, Depends(get_stats)]
+
+
+@router.get("/stats", response_model=StatsPublic)
+def case_stats(
+    stats: StatsDep,
+    taxonomy: TaxonomyDep,
+    cameras: CamerasDep,
+    since: Annotated[
+        dt.date | None, Query(description=f"first day (default: {DEFAULT_DAYS} days to until)")
+    ] = None,
+    until: Annotated[dt.date | None, Query(description="last day (default: today, UTC)")] = None,
+    camera_id: str | None = None,
+) -> StatsPublic:
+    """Cases first seen from ``since`` to ``until`` (inclusive; each case by its camera's
+    local date): per day by violation type, per camera, violation and detected class, with
+    confirm rate, disposal rate (处置率) and on-time rate (按期办结率), and the overdue cases."""
+    now = dt.datetime.now(dt.UTC)
+    until = until or now.date()
+    since = since or until - dt.timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        check_range(since, until)
+    except ValueError as e:
+        raise HTTPException(422, str(e)) from e
+    summary = stats.summary(since=since, until=until, camera_id=camera_id, now=now)
+    names = {c.id: c.name or c.id for c in cameras.list()}
+    return _public(summary, taxonomy, names, camera_id, now)
+
+
+def _public(
+    summary: CaseStats,
+    taxonomy: Taxonomy,
+    camera_names: dict[str, str],
+    camera_id: str | None,
+    now: dt.datetime,
+) -> StatsPublic:
+    violations = {v.key: (v.zh, v.en) for v in taxonomy.violations}
+    classes = {c.name: (c.zh, c.name.replace("_", " ")) for c in taxonomy.classes}
+
+    def named(key: str, known: dict[str, tuple[str, str]]) -> tuple[str, str]:
+        return known.get(key, (key, key))
+
+    return StatsPublic(
+        since=summary.since,
+        until=summary.until,
+        camera_id=camera_id,
+        generated_at=now,
+        totals=GroupPublic.of("all", "全部", "All", summary.totals),
+        per_day=[
+            DayPublic(
+                date=day,
+                total=sum(counts.values()),
+                by_violation={k: counts.get(k, 0) for k in [*violations, *sorted(counts)]},
+            )
+            for day, counts in summary.per_day.items()
+        ],
+        per_camera=[
+            GroupPublic.of(k, camera_names.get(k, k), camera_names.get(k, k), t)
+            for k, t in sorted(summary.per_camera.items())
+        ],
+        per_violation=[
+            GroupPublic.of(k, *named(k, violations), t)
+            for k, t in sorted(
+                summary.per_violation.items(), key=lambda kv: _order(kv[0], violations)
+            )
+        ],
+        per_class=[
+            GroupPublic.of(k, *named(k, classes), t)
+            for k, t in sorted(summary.per_class.items(), key=lambda kv: _order(kv[0], classes))
+        ],
+        overdue=[_overdue(c, violations, now) for c in summary.overdue[:MAX_OVERDUE]],
+        overdue_count=len(summary.overdue),
+    )
+
+
+def _order(key: str, known: dict[str, tuple[str, str]]) -> tuple[int, str]:
+    """Taxonomy order first, unknown keys (from an older taxonomy) after, by name."""
+    keys = list(known)
+    return (keys.index(key), "") if key in known else (len(keys), key)
+
+
+def _overdue(
+    case: OverdueCase, violations: dict[str, tuple[str, str]], now: dt.datetime
+) -> OverduePublic:
+    deadline = case.deadline_at
+    return OverduePublic(
+        id=case.id,
+        camera_id=case.camera_id,
+        violation=case.violation,
+        violation_name=violations.get(case.violation, (case.violation, ""))[0],
+        label=case.label,
+        status=case.status,
+        deadline_at=None if deadline is None else deadline.astimezone(ZoneInfo(case.timezone)),
+        overdue_h=None if deadline is None else round((now - deadline).total_seconds() / 3600, 2),
+    )
