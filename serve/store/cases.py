@@ -110,14 +110,7 @@ class CaseRepo:
         checked_box = check_box(box) if box is not None else None
         now = datetime.now(UTC)
         with self._db.session() as session:
-            row = session.scalars(
-                select(CaseRow)
-                .where(CaseRow.id == case_id)
-                .options(selectinload(CaseRow.evidence))
-                .with_for_update()
-            ).one_or_none()
-            if row is None:
-                raise CaseNotFound(case_id)
+            row = self._locked(session, case_id)
             row.sightings += 1
             row.last_seen = max(row.last_seen, last_seen)
             if confidence is not None:
