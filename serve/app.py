@@ -22,6 +22,7 @@ from serve.cameras.config import load_cameras
 from serve.cameras.service import CameraService
 from serve.dispatch import WebhookDispatcher
 from serve.evidence.files import EvidenceFiles
+from serve.limits import BodyLimit
 from serve.metrics import Metrics
 from serve.model_watch import start_model_watch
 from serve.models import ModelHolder
@@ -133,6 +134,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)
     # who may call what: each router is included with its rule (the accounts' routers and
     # the pages carry their own); tests/serve/auth/test_route_walk.py holds every route to it
     reviewer, engineer = [Depends(require_reviewer)], [Depends(require_engineer)]

@@ -59,7 +59,7 @@ def test_detect_returns_boxes_in_image_pixels(client: TestClient) -> None:
     [
         (b"", 422, "empty"),
         (b"GIF89a not really", 422, "not a decodable image"),
-        (b"\xff" * 300_000, 413, "larger than the limit of 200000 bytes"),
+        (b"\xff" * 210_000, 413, "larger than the limit of 200000 bytes"),
     ],
     ids=["empty", "garbage", "too-large"],
 )

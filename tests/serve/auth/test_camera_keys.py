@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import cv2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -87,8 +88,12 @@ def test_a_wrong_key_is_401(app: TestClient, key: dict[str, Any], headers: dict[
 
 
 def test_no_credentials_say_what_a_push_needs(app: TestClient) -> None:
-    r = frame(app, "cam-01", {})
+    small = cv2.imencode(".jpg", street([]), [cv2.IMWRITE_JPEG_QUALITY, 60])[1].tobytes()
+    r = app.post("/v1/cameras/cam-01/frames", files={"image": ("f.jpg", small, "image/jpeg")})
     assert r.status_code == 401 and "needs its API key (X-API-Key" in r.json()["detail"]
+    # a full frame without credentials is refused before it is read, saying the same
+    r = frame(app, "cam-01", {})
+    assert r.status_code == 413 and "X-API-Key" in r.json()["detail"]
 
 
 def test_engineers_may_push_reviewers_may_not(app: TestClient) -> None:
