@@ -43,7 +43,8 @@ class ViolationType(_Strict):
     zh: str
     en: str
     platform_code: str
-    classes: tuple[str, ...] = Field(min_length=1)
+    # empty only for a violation no detector class makes (new_static_object)
+    classes: tuple[str, ...] = ()
     zones: ZoneRule = Field(default_factory=ZoneRule)
 
 

@@ -12,8 +12,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from detector.detections import Detections
 
-ZoneType = Literal["no_parking", "sidewalk", "roadway", "ad_permitted", "ad_prohibited", "ignore"]
+ZoneType = Literal[
+    "no_parking", "sidewalk", "roadway", "ad_permitted", "ad_prohibited", "wall", "ignore"
+]
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+# zones where a new object that appears and stays is a case even if the detector cannot
+# name it (the scene baseline's signal), and how long it must stay there by default
+STATIC_DWELL_S: dict[str, float] = {
+    "sidewalk": 120.0,
+    "roadway": 120.0,
+    "no_parking": 300.0,
+    "wall": 60.0,
+}
 
 # classes whose place is where they stand (ground point); others are where their centre is
 GROUND_ANCHORED = frozenset(
@@ -42,6 +53,21 @@ class Zone(BaseModel):
     name: str | None = None
     # who answers for it, e.g. the shop for 门前三包 (responsibility for the pavement in front)
     responsible: str | None = None
+    # how long a new static object must stay in this zone before it is a case
+    # (None: the default for the zone type, see STATIC_DWELL_S)
+    static_dwell_s: float | None = Field(default=None, gt=0)
+
+    @property
+    def watches_static(self) -> bool:
+        """Whether the scene baseline's new static objects count in this zone."""
+        return self.type in STATIC_DWELL_S
+
+    @property
+    def static_dwell(self) -> float:
+        """Seconds a new static object must stay here before it is a case."""
+        if self.static_dwell_s is not None:
+            return self.static_dwell_s
+        return STATIC_DWELL_S.get(self.type, 0.0)
 
     @field_validator("polygon")
     @classmethod

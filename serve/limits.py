@@ -4,8 +4,8 @@ FastAPI parses a multipart upload before it runs the route's dependencies, so wi
 an anonymous caller could make the service receive and spool any number of megabytes
 before being told 401. A request that carries no credentials at all (no ``Authorization``
 header, no camera API key, no session cookie) may send only a small body; one that does
-may send up to the upload limit. Bodies are counted as they arrive, so a missing or false ``Content-Length``
-does not get around either limit.
+may send up to the upload limit. Bodies are counted as they arrive, so a missing or
+false ``Content-Length`` does not get around either limit.
 """
 
 from __future__ import annotations

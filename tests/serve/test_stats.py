@@ -123,6 +123,7 @@ def test_days_are_the_cameras_local_dates(client: TestClient) -> None:
         "illegal_ad": 2,
         "graffiti": 0,
         "exposed_garbage": 0,
+        "new_static_object": 0,
     }
     before = stats(client, since="2026-11-22", until="2026-11-22")
     assert before["totals"]["total"] == 1
