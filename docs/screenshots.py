@@ -84,9 +84,7 @@ def main() -> int:
                 return 1
             password = (data / "admin-password.txt").read_text().strip()
             with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path=args.chromium, headless=True, args=ARGS
-                )
+                browser = p.chromium.launch(executable_path=args.chromium, headless=True, args=ARGS)
                 context = browser.new_context(
                     viewport={"width": 1440, "height": 900},
                     locale="zh-CN",

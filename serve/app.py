@@ -42,7 +42,7 @@ from serve.routes import (
 )
 from serve.routes.workflow import dispatch_payload
 from serve.settings import Settings
-from serve.store.cameras import CameraRepo
+from serve.store.cameras import CameraAudit, CameraRepo
 from serve.store.cases import CaseRepo
 from serve.store.database import open_database
 from serve.store.stats import StatsRepo
@@ -79,6 +79,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
             suppressions=SuppressionRepo(db),
             reinspect_checks=settings.reinspect_checks,
             reinspect_interval_s=settings.reinspect_interval_s,
+            scene_dir=settings.data_dir / "scene",
         )
         app.state.models = service.models
         app.state.taxonomy = taxonomy
@@ -87,6 +88,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
         app.state.cameras = service
         app.state.suppressions = service.suppressions
         app.state.stats = StatsRepo(db)
+        app.state.camera_audit = CameraAudit(db)
         cams = list(file_cameras)
         if settings.demo and not any(c.id == "demo" for c in cams):
             from serve.demo import demo_camera

@@ -7,33 +7,42 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy.exc import SQLAlchemyError
 
 from detector.detections import Detections
-from detector.geometry import box_iou
+from detector.geometry import box_iou, box_overlap
 from detector.metadata import ModelInfo
 from detector.motion import GateReason, MotionGate
 from detector.rules.config import resolve_rules
-from detector.rules.engine import OpenViolation, ViolationEngine, ViolationEvent
+from detector.rules.engine import Candidate, OpenViolation, ViolationEngine, ViolationEvent
+from detector.scene import SceneEvent, explain
 from detector.taxonomy import Taxonomy
 from detector.tracking import Tracker
+from detector.zones import Zone
 from serve.cameras.config import Camera
 from serve.evidence.files import EvidenceFiles
 from serve.evidence.render import Annotation, annotate, crop, encode_jpeg
 from serve.metrics import Metrics
 from serve.models import ModelHolder
+from serve.scene import SceneWatch
 from serve.store.cases import CaseRepo
 from serve.store.records import (
+    SCENE_LABEL,
+    SCENE_VIOLATION,
     WATCHED_STATUSES,
     CaseRecord,
     EvidenceIn,
     EvidenceKind,
     NewCase,
+    Signal,
     SuppressionRecord,
 )
 from serve.store.suppressions import SuppressionRepo
@@ -49,6 +58,9 @@ RESTORE_DAYS = 30
 # how stale the cached suppressions may get (they also refresh when one changes)
 SUPPRESSION_REFRESH_S = 30.0
 DISPATCHED_REFRESH_S = 30.0
+# a scene region and a case's box are the same object at this overlap (over the smaller)
+SAME_PLACE = 0.5
+Box = tuple[float, float, float, float]
 
 
 class FrameOutOfOrderError(ValueError):
@@ -67,6 +79,11 @@ class FrameResult:
     opened: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
     case_ids: dict[int, int] = field(default_factory=dict)  # candidate key -> case opened
+    scene: list[SceneEvent] = field(default_factory=list)
+
+
+# one evidence file to write: kind, JPEG bytes, (width, height), when it was taken
+_Item = tuple[EvidenceKind, bytes, tuple[int, int], dt.datetime]
 
 
 @dataclass
@@ -95,6 +112,7 @@ class CameraPipeline:
         suppressions: SuppressionRepo | None = None,
         reinspect_checks: int = 3,
         reinspect_interval_s: float = 60.0,
+        scene_dir: Path | None = None,
     ) -> None:
         self.camera = camera
         self.reinspect_checks = reinspect_checks
@@ -120,6 +138,14 @@ class CameraPipeline:
         self.suppressions = suppressions
         self._suppressed: set[int] = set()  # candidate keys a suppression holds back
         self._suppression_cache: tuple[float, list[SuppressionRecord]] = (-1e18, [])
+        self.scene = (
+            SceneWatch(camera.id, camera.zones, camera.scene, scene_dir)
+            if camera.scene.enabled
+            else None
+        )
+        self._scene_keys: dict[int, int | None] = {}  # scene candidate -> its case (None: no case)
+        self._scene_open: dict[int, tuple[Box, str]] = {}  # case -> box, violation
+        self._last_detections = Detections.empty()
 
     def restore(self, now: dt.datetime) -> int:
         """Take back this camera's open cases so re-sightings update them; returns how many.
@@ -137,6 +163,9 @@ class CameraPipeline:
             return 0
         latest = max(r.last_seen for r in recent)
         records = [r for r in recent if (latest - r.last_seen).total_seconds() <= longest]
+        for r in records:
+            if r.signal != "detector":
+                self._scene_open[r.id] = ((r.box[0], r.box[1], r.box[2], r.box[3]), r.violation)
         self.engine.restore(
             [
                 OpenViolation(
@@ -175,15 +204,20 @@ class CameraPipeline:
     def _process(self, frame: Image, at: dt.datetime) -> FrameResult:
         detector = self.models.current
         names = detector.names
+        scene = self._scene_update(frame, at)
         decision = self.gate.check(frame, at.timestamp()) if self.camera.motion.enabled else None
         if decision is not None and not decision.run:
+            result = FrameResult(self.camera.id, at, False, "static", Detections.empty(), names)
+            # nothing moved since the last inference: its detections still explain the scene
+            self._handle_scene(scene, frame, at, result, self._last_detections, detector.info)
             self.health.frame_processed(at, inferred=False)
             self.metrics.frames_processed.labels(self.camera.id, "false").inc()
-            return FrameResult(self.camera.id, at, False, "static", Detections.empty(), names)
+            return result
         started = time.perf_counter()
         detections = detector.detect(frame)
         self.metrics.inference_seconds.observe(time.perf_counter() - started)
         tracked = self.tracker.update(detections)
+        self._last_detections = tracked
         events = self.engine.update(tracked, at)
         result = FrameResult(
             self.camera.id,
@@ -196,8 +230,9 @@ class CameraPipeline:
         )
         for event in events:
             self._handle(event, frame, at, result, detector.info)
+        self._handle_scene(scene, frame, at, result, tracked, detector.info)
         try:
-            self._reinspect(events, frame, at)
+            self._reinspect(events, frame, at, result.scene)
         except (OSError, SQLAlchemyError) as e:
             logger.exception("camera %s: re-inspection failed", self.camera.id)
             self.health.error(f"re-inspection failed: {e}")
@@ -219,10 +254,14 @@ class CameraPipeline:
             self._held.pop(event.key, None)
             self._suppressed.discard(event.key)
         elif event.kind == "reached":
-            if event.key in self._suppressed or self._is_suppressed(event, at):
+            if event.key in self._suppressed or self._is_suppressed(event.label, event.box, at):
                 self._suppressed.add(event.key)
                 return
             try:
+                if (case_id := self._identify_scene_case(event, at)) is not None:
+                    self.engine.attach_case(event.key, case_id)
+                    out.updated.append(case_id)
+                    return
                 case_id = self._open_case(event, frame, at, info)
             except (OSError, SQLAlchemyError) as e:
                 # the engine offers the violation again with the next sighting
@@ -244,7 +283,13 @@ class CameraPipeline:
         self.health.error(f"could not write {event.violation} case: {error}")
         self.metrics.frame_errors.labels(self.camera.id, "case_write").inc()
 
-    def _reinspect(self, events: list[ViolationEvent], frame: Image, at: dt.datetime) -> None:
+    def _reinspect(
+        self,
+        events: list[ViolationEvent],
+        frame: Image,
+        at: dt.datetime,
+        scene: Sequence[SceneEvent] = (),
+    ) -> None:
         """回头看: a dispatched case whose object is gone for ``reinspect_checks`` checks,
         ``reinspect_interval_s`` apart, is verified cleared with a frame of the cleared scene."""
         now = time.monotonic()
@@ -255,6 +300,9 @@ class CameraPipeline:
         if not self._dispatched:
             return
         seen = {e.case_id for e in events if e.kind in ("seen", "reached") and e.case_id}
+        for e in scene:
+            if e.kind in ("seen", "reached") and (case_id := self._scene_keys.get(e.key)):
+                seen.add(case_id)
         for case_id, record in list(self._dispatched.items()):
             state = self._checks.setdefault(case_id, [0, None])
             if case_id in seen:
@@ -309,7 +357,7 @@ class CameraPipeline:
         )
         logger.info("camera %s: case %d verified cleared", self.camera.id, record.id)
 
-    def _is_suppressed(self, event: ViolationEvent, at: dt.datetime) -> bool:
+    def _is_suppressed(self, label: str, box: Box, at: dt.datetime) -> bool:
         """A reviewer rejected this class at this place as a false positive, not long ago."""
         if self.suppressions is None:
             return False
@@ -319,9 +367,22 @@ class CameraPipeline:
             active = self.suppressions.active(self.camera.id, dt.datetime.now(dt.UTC))
             self._suppression_cache = (now, active)
         return any(
-            s.label == event.label and s.expires_at > at and box_iou(s.box, event.box) >= 0.5
-            for s in active
+            s.label == label and s.expires_at > at and box_iou(s.box, box) >= 0.5 for s in active
         )
+
+    def accept_scene(self, zone_id: str | None) -> None:
+        """Take the current scene as the empty street (of one zone, or all); KeyError for a
+        zone the camera does not have, ValueError when the baseline is off."""
+        if self.scene is None:
+            raise ValueError(f"camera {self.camera.id} has its scene baseline turned off")
+        with self._lock:
+            self.scene.accept(zone_id)
+
+    def close(self) -> None:
+        """Save what outlives the process (the learnt empty scene)."""
+        if self.scene is not None:
+            with self._lock:
+                self.scene.save()
 
     def forget_dispatched(self) -> None:
         """Re-read the dispatched cases at the next frame (one was just dispatched)."""
@@ -332,18 +393,255 @@ class CameraPipeline:
         self._suppression_cache = (-1e18, [])
         self._suppressed.clear()
 
+    # -- the scene baseline: new objects that appear and stay -----------------------------
+
+    def _scene_update(self, frame: Image, at: dt.datetime) -> list[SceneEvent]:
+        if self.scene is None:
+            return []
+        try:
+            return self.scene.update(frame, at.timestamp(), self._protected())
+        except cv2.error as e:  # never let the second signal stop the first
+            logger.exception("camera %s: scene baseline failed", self.camera.id)
+            self.health.error(f"scene baseline failed: {e}")
+            return []
+
+    def _protected(self) -> list[Box]:
+        """Boxes of the objects that already are cases: never learnt as empty street."""
+        boxes = [c.box for c in self.engine.candidates.values() if c.case_id is not None]
+        return boxes + [box for box, _ in self._scene_open.values()]
+
+    def _handle_scene(
+        self,
+        events: list[SceneEvent],
+        frame: Image,
+        at: dt.datetime,
+        out: FrameResult,
+        detections: Detections,
+        info: ModelInfo,
+    ) -> None:
+        out.scene = events
+        for event in events:
+            try:
+                if event.kind == "reached":
+                    self._scene_reached(event, frame, at, out, detections, info)
+                elif event.kind == "seen":
+                    case_id = self._scene_keys.get(event.key)
+                    # a case the detector's rules hold is updated by its own sightings
+                    if case_id is not None and not self._engine_holds(case_id):
+                        self.cases.update(case_id, last_seen=at)
+                        out.updated.append(case_id)
+                elif event.kind == "ended":
+                    case_id = self._scene_keys.pop(event.key, None)
+                    if case_id is not None:
+                        self._scene_open.pop(case_id, None)
+            except (OSError, SQLAlchemyError) as e:
+                # a reached event is not offered again: the object is a case at the next
+                # restart at the latest (the baseline does not learn it meanwhile)
+                logger.exception("camera %s: could not write a scene case", self.camera.id)
+                self.health.error(f"could not write a new static object case: {e}")
+                self.metrics.frame_errors.labels(self.camera.id, "case_write").inc()
+
+    def _engine_holds(self, case_id: int) -> bool:
+        return any(c.case_id == case_id for c in self.engine.candidates.values())
+
+    def _case_here(self, box: Box) -> int | None:
+        """An open case of this camera whose box is this place (same object)."""
+        held = [(c.case_id, c.box) for c in self.engine.candidates.values() if c.case_id]
+        held += [(case_id, b) for case_id, (b, _) in self._scene_open.items()]
+        for case_id, other in held:
+            if case_id is not None and box_overlap(box, other)[1] >= SAME_PLACE:
+                return case_id
+        return None
+
+    def _scene_reached(
+        self,
+        event: SceneEvent,
+        frame: Image,
+        at: dt.datetime,
+        out: FrameResult,
+        detections: Detections,
+        info: ModelInfo,
+    ) -> None:
+        """A new object stayed its zone's dwell: the same case as before, a case of the
+        detection that explains it (both signals agree), or a new static object case."""
+        if (case_id := self._case_here(event.box)) is not None:
+            self._scene_keys[event.key] = case_id
+            record, _ = self.cases.update(case_id, last_seen=at, signal="scene")
+            self._scene_open.setdefault(case_id, (event.box, record.violation))
+            out.updated.append(case_id)
+            return
+        names = out.names
+        row = explain(event.box, detections, names) if len(detections) else None
+        label, violation, box, confidence = SCENE_LABEL, SCENE_VIOLATION, event.box, event.score
+        signal: Signal = "scene"
+        if row is not None:
+            label = names[int(detections.class_id[row])]
+            violations = self.taxonomy.violations_for_class(label)
+            if not violations:  # a context object such as a new bin: seen, breaks no rule
+                self._scene_keys[event.key] = None
+                return
+            violation, signal = violations[0].key, "both"
+            x1, y1, x2, y2 = (float(v) for v in detections.xyxy[row])
+            box = (x1, y1, x2, y2)
+            # two independent signals agree: noisy-OR of their confidences
+            confidence = 1.0 - (1.0 - float(detections.confidence[row])) * (1.0 - event.score)
+        if self._is_suppressed(label, box, at):
+            self._scene_keys[event.key] = None
+            return
+        case_id = self._open_scene_case(
+            event, violation, label, box, confidence, signal, frame, at, info
+        )
+        self._scene_keys[event.key] = case_id
+        self._scene_open[case_id] = (box, violation)
+        out.opened.append(case_id)
+        if violation != SCENE_VIOLATION:
+            self._hand_to_engine(case_id, event, violation, label, box, confidence, at)
+
+    def _hand_to_engine(
+        self,
+        case_id: int,
+        event: SceneEvent,
+        violation: str,
+        label: str,
+        box: Box,
+        confidence: float,
+        at: dt.datetime,
+    ) -> None:
+        """The detector's rules keep a named case updated: its pending candidate for the
+        object takes the case, or the case is handed over as an open violation."""
+        pending: Candidate | None = next(
+            (
+                c
+                for c in self.engine.candidates.values()
+                if c.violation == violation
+                and c.case_id is None
+                and box_overlap(box, c.box)[1] >= SAME_PLACE
+            ),
+            None,
+        )
+        if pending is not None:
+            self.engine.attach_case(pending.key, case_id, at)
+            self._held.pop(pending.key, None)
+            return
+        zone = next((z for z in self.camera.zones if z.id == event.zone_id), None)
+        self.engine.restore(
+            [
+                OpenViolation(
+                    case_id=case_id,
+                    violation=violation,
+                    label=label,
+                    box=box,
+                    confidence=confidence,
+                    zone_id=event.zone_id,
+                    responsible=zone.responsible if zone else None,
+                    first_seen=dt.datetime.fromtimestamp(event.first_seen, dt.UTC),
+                    last_seen=at,
+                    reached_at=at,
+                )
+            ]
+        )
+
+    def _identify_scene_case(self, event: ViolationEvent, at: dt.datetime) -> int | None:
+        """The detector now recognises an object that already is a scene case: that case
+        (named by the detector if no reviewer has named it yet), not a second one."""
+        for case_id, (box, violation) in self._scene_open.items():
+            if violation not in (SCENE_VIOLATION, event.violation):
+                continue
+            if box_overlap(event.box, box)[1] < SAME_PLACE:
+                continue
+            record, _ = self.cases.update(
+                case_id,
+                last_seen=at,
+                signal="detector",
+                identified=(event.violation, event.label),
+            )
+            self._scene_open[case_id] = (box, record.violation)
+            return case_id
+        return None
+
+    def _open_scene_case(
+        self,
+        event: SceneEvent,
+        violation: str,
+        label: str,
+        box: Box,
+        confidence: float,
+        signal: Signal,
+        frame: Image,
+        at: dt.datetime,
+        info: ModelInfo,
+    ) -> int:
+        v = self.taxonomy.violation(violation)
+        cls = next((c for c in self.taxonomy.classes if c.name == label), None)
+        what_zh = f"{v.zh} · {cls.zh}" if cls else v.zh
+        what_en = f"{v.en} · {label}" if cls else v.en
+        zone = next((z for z in self.camera.zones if z.id == event.zone_id), None)
+        annotation = self._frame_annotation(
+            box, f"{what_zh} {confidence:.2f}", f"{what_en} {confidence:.2f}", zone, at
+        )
+        items = self._pack_items(annotation, box, frame, at)
+        before = self.scene.before(event.first_seen) if self.scene else None
+        if before is not None:
+            taken = dt.datetime.fromtimestamp(before.at, dt.UTC)
+            items.append(("before", before.jpeg, before.size, taken))
+        items.append(("dwell", items[0][1], items[0][2], at))
+        key = f"{self.camera.id}-{at.strftime('%Y%m%d')}-{uuid.uuid4().hex[:12]}"
+        record = self.cases.create(
+            NewCase(
+                camera_id=self.camera.id,
+                violation=violation,
+                label=label,
+                signal=signal,
+                first_seen=dt.datetime.fromtimestamp(event.first_seen, dt.UTC),
+                last_seen=at,
+                dwell_reached_at=at,
+                confidence=confidence,
+                box=list(box),
+                zone_id=event.zone_id,
+                responsible=zone.responsible if zone else None,
+                address=self.camera.address,
+                lat=self.camera.lat,
+                lon=self.camera.lon,
+                timezone=self.camera.timezone,
+                model_name=info.name,
+                model_version=info.version,
+            ),
+            self._write(key, items),
+        )
+        self.metrics.cases_opened.labels(self.camera.id, violation).inc()
+        logger.info(
+            "camera %s: opened case %d (%s %s, scene baseline, %.0f s)",
+            self.camera.id,
+            record.id,
+            violation,
+            label,
+            event.last_seen - event.first_seen,
+        )
+        return record.id
+
     # -- cases --------------------------------------------------------------------------
 
     def _annotation(self, event: ViolationEvent, at: dt.datetime) -> Annotation:
         violation = self.taxonomy.violation(event.violation)
         cls = next(c for c in self.taxonomy.classes if c.name == event.label)
         zone = next((z for z in self.camera.zones if z.id == event.zone_id), None)
+        return self._frame_annotation(
+            event.box,
+            f"{violation.zh} · {cls.zh} {event.confidence:.2f}",
+            f"{violation.en} · {event.label} {event.confidence:.2f}",
+            zone,
+            at,
+        )
+
+    def _frame_annotation(
+        self, box: Box, label: str, fallback: str, zone: Zone | None, at: dt.datetime
+    ) -> Annotation:
         local = at.astimezone(self.camera.tz)
         cam = self.camera
         return Annotation(
-            box=event.box,
-            label=f"{violation.zh} · {cls.zh} {event.confidence:.2f}",
-            fallback_label=f"{violation.en} · {event.label} {event.confidence:.2f}",
+            box=box,
+            label=label,
+            fallback_label=fallback,
             zone_polygon=zone.polygon if zone else None,
             zone_label=(zone.name or zone.id) if zone else None,
             header=tuple(
@@ -356,23 +654,21 @@ class CameraPipeline:
             ),
         )
 
-    def _pack(
-        self, key: str, event: ViolationEvent, frame: Image, at: dt.datetime, *, dwell: bool
-    ) -> list[EvidenceIn]:
-        """Write the evidence files for a sighting; returns the rows to record."""
+    def _pack_items(
+        self, annotation: Annotation, box: Box, frame: Image, at: dt.datetime
+    ) -> list[_Item]:
+        """The annotated frame, the original and the object's crop, encoded."""
         h, w = frame.shape[:2]
-        annotated = annotate(frame, self._annotation(event, at)).image
-        cropped = crop(frame, event.box)
-        items: list[tuple[EvidenceKind, bytes, tuple[int, int], dt.datetime]] = [
+        annotated = annotate(frame, annotation).image
+        cropped = crop(frame, box)
+        return [
             ("annotated", encode_jpeg(annotated), (annotated.shape[1], annotated.shape[0]), at),
             ("original", encode_jpeg(frame, quality=95), (w, h), at),
             ("crop", encode_jpeg(cropped), (cropped.shape[1], cropped.shape[0]), at),
         ]
-        if dwell:
-            held = self._held.get(event.key)
-            if held is not None:
-                items.append(("start", held.start_jpeg, held.start_size, held.start_at))
-            items.append(("dwell", items[0][1], items[0][2], at))
+
+    def _write(self, key: str, items: list[_Item]) -> list[EvidenceIn]:
+        """Write the evidence files (atomically); returns the rows to record."""
         rows = []
         for kind, data, (ew, eh), taken in items:
             stored = self.evidence.write(key, kind, data)
@@ -388,6 +684,18 @@ class CameraPipeline:
                 )
             )
         return rows
+
+    def _pack(
+        self, key: str, event: ViolationEvent, frame: Image, at: dt.datetime, *, dwell: bool
+    ) -> list[EvidenceIn]:
+        """Write the evidence files for a sighting; returns the rows to record."""
+        items = self._pack_items(self._annotation(event, at), event.box, frame, at)
+        if dwell:
+            held = self._held.get(event.key)
+            if held is not None:
+                items.append(("start", held.start_jpeg, held.start_size, held.start_at))
+            items.append(("dwell", items[0][1], items[0][2], at))
+        return self._write(key, items)
 
     def _open_case(
         self, event: ViolationEvent, frame: Image, at: dt.datetime, info: ModelInfo

@@ -6,9 +6,14 @@ SHA-256 its case records):
 - a confirmed case (confirmed, dispatched, verified_cleared, closed) is a positive labelled
   with its current ``label`` and ``box`` (the reviewer's correction when one was made);
 - a ``wrong_class`` rejection whose reviewer gave the right class is a positive with it;
-- a ``false_positive`` rejection is a hard negative: its frame is kept, labelled only with
-  the other known objects of that camera whose case was open ([first_seen, last_seen])
-  when the frame was taken (empty where there are none);
+- a ``false_positive`` rejection of something the detector reported is a hard negative:
+  its frame is kept, labelled only with the other known objects of that camera whose case
+  was open ([first_seen, last_seen]) when the frame was taken (empty where there are none);
+- a new static object (found by the scene baseline, not the detector) that a reviewer
+  named is a positive with that name: confirmed as a violation, or rejected as
+  ``no_violation`` with the class it is. This is how the first real labels for classes
+  without training data (stalls, goods, flyers, graffiti) come about. Unnamed ones and
+  scene false positives (the detector reported nothing there) are counted, not used;
 - other rejections (permitted, duplicate, other) and unreviewed drafts are counted, not used.
 
 Every frame also carries the other known objects of its camera at that time, so a true
@@ -22,6 +27,7 @@ id, no timestamps), so exporting the same reviews twice gives byte-identical fil
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -89,15 +95,25 @@ def decision_of(case: CaseRecord) -> str:
         return case.status
     reason = case.reject_reason or "unknown"
     if reason == "false_positive":
-        return "hard_negative"
+        # the scene baseline's mistake teaches the detector nothing
+        return "rejected/scene_false_positive" if case.signal == "scene" else "hard_negative"
+    if reason == "no_violation":
+        named = case.label in _taxonomy_names() and case.label != case.detected_label
+        return "named" if named else "rejected/no_violation_unnamed"
     if reason == "wrong_class":
         corrected = case.detected_label and case.label != case.detected_label
         return "corrected" if corrected else "rejected/wrong_class_uncorrected"
     return f"rejected/{reason}"
 
 
-_USED = frozenset({"positive", "corrected", "hard_negative"})
-_KNOWN = frozenset({"positive", "corrected"})  # a true object of a known class and place
+_USED = frozenset({"positive", "corrected", "named", "hard_negative"})
+# a true object of a known class and place
+_KNOWN = frozenset({"positive", "corrected", "named"})
+
+
+@functools.cache
+def _taxonomy_names() -> frozenset[str]:
+    return frozenset(load_taxonomy().names)
 
 
 @dataclass

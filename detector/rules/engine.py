@@ -168,11 +168,16 @@ class ViolationEngine:
     def rule(self, violation: str) -> RuleConfig:
         return self.rules[violation]
 
-    def attach_case(self, key: int, case_id: int) -> None:
-        """Record the case opened for candidate ``key`` (after a ``reached`` event)."""
+    def attach_case(self, key: int, case_id: int, at: dt.datetime | None = None) -> None:
+        """Record the case opened for candidate ``key``: after its ``reached`` event, or
+        earlier when another signal (the scene baseline) opened the case first; a pending
+        candidate is then open from ``at`` on."""
         cand = self.candidates.get(key)
         if cand is not None:
             cand.case_id = case_id
+            if cand.phase == "pending":
+                cand.phase = "open"
+                cand.reached_at = at.timestamp() if at is not None else cand.last_seen
 
     def restore(self, open_violations: Sequence[OpenViolation]) -> None:
         """Take back open cases after a restart, so re-sightings update them."""

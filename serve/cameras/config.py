@@ -70,6 +70,15 @@ class MotionConfig(_Strict):
     recheck_s: float = Field(10.0, gt=0)
 
 
+class SceneSettings(_Strict):
+    """The scene baseline: a new object that appears in a sidewalk, roadway, no-parking or
+    wall zone and stays its zone's ``static_dwell_s`` is a case, named or not."""
+
+    enabled: bool = True
+    # at most one baseline update this often (frame time), whatever the camera's rate
+    interval_s: float = Field(1.0, gt=0, le=60)
+
+
 class Camera(_Strict):
     """One camera, as in the YAML file (a list of these) and the API."""
 
@@ -85,6 +94,7 @@ class Camera(_Strict):
     zones: tuple[Zone, ...] = ()
     rules: RuleOverrides = Field(default_factory=RuleOverrides)
     motion: MotionConfig = Field(default_factory=MotionConfig)
+    scene: SceneSettings = Field(default_factory=SceneSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -54,7 +55,9 @@ class CameraService:
         suppressions: SuppressionRepo | None = None,
         reinspect_checks: int = 3,
         reinspect_interval_s: float = 60.0,
+        scene_dir: Path | None = None,
     ) -> None:
+        self.scene_dir = scene_dir
         self.reinspect_checks = reinspect_checks
         self.reinspect_interval_s = reinspect_interval_s
         self.models = models
@@ -78,6 +81,8 @@ class CameraService:
     def stop(self) -> None:
         self.streams.stop_all()
         with self._lock:
+            for pipeline in self._pipelines.values():
+                pipeline.close()
             self._pipelines.clear()
 
     # -- queries ---------------------------------------------------------------------------
@@ -111,6 +116,10 @@ class CameraService:
         if pipeline is not None:
             pipeline.forget_suppressions()
 
+    def accept_scene(self, camera_id: str, zone_id: str | None) -> None:
+        """Take the camera's current scene as its empty street (one zone, or all)."""
+        self.pipeline(camera_id).accept_scene(zone_id)
+
     # -- changes ---------------------------------------------------------------------------
 
     def create(self, camera: Camera) -> Camera:
@@ -137,7 +146,9 @@ class CameraService:
 
     def _stop(self, camera_id: str) -> None:
         self.streams.remove(camera_id)
-        self._pipelines.pop(camera_id, None)
+        pipeline = self._pipelines.pop(camera_id, None)
+        if pipeline is not None:
+            pipeline.close()
 
     def _run(self, camera: Camera) -> None:
         cell: list[CameraPipeline] = []
@@ -160,6 +171,7 @@ class CameraService:
             suppressions=self.suppressions,
             reinspect_checks=self.reinspect_checks,
             reinspect_interval_s=self.reinspect_interval_s,
+            scene_dir=self.scene_dir,
         )
         restored = pipeline.restore(dt.datetime.now(dt.UTC))
         cell.append(pipeline)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response
 
 from serve.cameras.config import Camera
 from serve.cameras.service import CameraExistsError, UnknownCameraError
-from serve.routes.deps import CamerasDep
-from serve.schemas.cameras import CamerasPublic
+from serve.routes.deps import ActorDep, CameraAuditDep, CamerasDep
+from serve.schemas.cameras import (
+    CameraAuditEntry,
+    CameraAuditPublic,
+    CamerasPublic,
+    SceneAccept,
+)
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
@@ -71,3 +77,44 @@ def camera_health(camera_id: str, cameras: CamerasDep) -> dict[str, Any]:
         return cameras.health(camera_id).snapshot()
     except UnknownCameraError as e:
         raise _not_found(camera_id) from e
+
+
+@router.post("/{camera_id}/scene/accept", response_model=CameraAuditEntry)
+def accept_scene(
+    camera_id: str,
+    body: SceneAccept,
+    cameras: CamerasDep,
+    audit: CameraAuditDep,
+    actor: ActorDep,
+) -> CameraAuditEntry:
+    """Take what the camera sees now as its empty street (one zone, or all): objects that
+    are there now stop being new static objects. Recorded in the camera's audit log."""
+    try:
+        camera = cameras.get(camera_id)
+        if body.zone_id is not None and body.zone_id not in {z.id for z in camera.zones}:
+            known = ", ".join(z.id for z in camera.zones) or "none"
+            raise HTTPException(
+                422,
+                f"field 'zone_id': camera {camera_id!r} has no zone {body.zone_id!r} "
+                f"(its zones: {known})",
+            )
+        cameras.accept_scene(camera_id, body.zone_id)
+    except UnknownCameraError as e:
+        raise _not_found(camera_id) from e
+    except ValueError as e:
+        raise HTTPException(409, str(e)) from e
+    entry = audit.log(
+        camera_id, actor=actor, action="scene_accepted", zone_id=body.zone_id, reason=body.reason
+    )
+    return CameraAuditEntry(**dataclasses.asdict(entry))
+
+
+@router.get("/{camera_id}/audit", response_model=CameraAuditPublic)
+def camera_audit(camera_id: str, cameras: CamerasDep, audit: CameraAuditDep) -> CameraAuditPublic:
+    """Operator actions on the camera (oldest first), such as accepting its scene."""
+    try:
+        cameras.get(camera_id)
+    except UnknownCameraError as e:
+        raise _not_found(camera_id) from e
+    data = [CameraAuditEntry(**dataclasses.asdict(e)) for e in audit.list(camera_id)]
+    return CameraAuditPublic(data=data, count=len(data))

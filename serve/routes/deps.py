@@ -22,6 +22,7 @@ from serve.evidence.files import EvidenceFiles
 from serve.metrics import Metrics
 from serve.models import ModelHolder
 from serve.settings import Settings
+from serve.store.cameras import CameraAudit
 from serve.store.cases import CaseRepo
 from serve.store.suppressions import SuppressionRepo
 
@@ -66,6 +67,11 @@ def get_suppressions(request: Request) -> SuppressionRepo:
     return repo
 
 
+def get_camera_audit(request: Request) -> CameraAudit:
+    audit: CameraAudit = request.app.state.camera_audit
+    return audit
+
+
 def get_actor(request: Request) -> str:
     """Who is acting, for the audit log: the signed-in user, else the API client."""
     principal = getattr(request.state, "principal", None)
@@ -82,6 +88,7 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 TaxonomyDep = Annotated[Taxonomy, Depends(get_taxonomy)]
 SuppressionsDep = Annotated[SuppressionRepo, Depends(get_suppressions)]
 ActorDep = Annotated[str, Depends(get_actor)]
+CameraAuditDep = Annotated[CameraAudit, Depends(get_camera_audit)]
 
 # access: a route that needs the caller takes one of these; a router whose routes all need
 # a role is included with dependencies=[Depends(require_...)] from serve.auth.access instead

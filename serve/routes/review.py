@@ -7,6 +7,7 @@ import datetime as dt
 
 from fastapi import APIRouter, HTTPException, Response
 
+from detector.taxonomy import Taxonomy
 from serve.routes.deps import (
     ActorDep,
     CamerasDep,
@@ -24,6 +25,7 @@ from serve.schemas.review import (
     SuppressionsPublic,
 )
 from serve.store.cases import CaseNotFound, CaseStateError
+from serve.store.records import SCENE_VIOLATION
 from serve.store.suppressions import SuppressionNotFound
 
 router = APIRouter(tags=["review"])
@@ -55,8 +57,10 @@ def review_case(
         )
     if body.box is not None:
         _check_box(body.box, case.evidence_of("original"))
+    violation = _named_violation(case.violation, body, taxonomy)
     now = dt.datetime.now(dt.UTC)
-    hours = settings.deadline_h_by_violation.get(case.violation, settings.deadline_h)
+    key = violation or case.violation
+    hours = settings.deadline_h_by_violation.get(key, settings.deadline_h)
     try:
         done = cases.review(
             case_id,
@@ -67,6 +71,7 @@ def review_case(
             label=body.label,
             box=body.box,
             deadline_at=now + dt.timedelta(hours=hours) if body.decision == "confirm" else None,
+            violation=violation,
         )
     except CaseStateError as e:
         raise HTTPException(409, str(e)) from e
@@ -83,6 +88,32 @@ def review_case(
         )
         cameras.suppressions_changed(case.camera_id)
     return CasePublic.from_record(done, taxonomy)
+
+
+def _named_violation(current: str, body: ReviewRequest, taxonomy: Taxonomy) -> str | None:
+    """The violation a confirmed case becomes when its class is corrected to one of another
+    violation's classes, such as naming a new static object (None: it stays)."""
+    if body.decision != "confirm":
+        return None
+    if body.label is None:
+        if current == SCENE_VIOLATION:
+            raise HTTPException(
+                422,
+                "field 'label': a new static object is confirmed by naming it with a class "
+                f"({', '.join(taxonomy.names)}); reject it with reason 'no_violation' if it "
+                "breaks no rule",
+            )
+        return None
+    if body.label in taxonomy.violation(current).classes:
+        return None
+    violations = taxonomy.violations_for_class(body.label)
+    if not violations:
+        raise HTTPException(
+            422,
+            f"field 'label': {body.label!r} is not part of any violation; reject with reason "
+            f"'no_violation' and label {body.label!r} to record what it is",
+        )
+    return violations[0].key
 
 
 def _check_box(box: tuple[float, float, float, float], original: object) -> None:

@@ -10,8 +10,13 @@ from sqlalchemy import select
 
 from serve.cameras.config import Camera
 from serve.store.database import Database
-from serve.store.orm import CameraRow
-from serve.store.records import CAMERA_ORIGINS, CameraOrigin, CameraRecord
+from serve.store.orm import CameraAuditRow, CameraRow
+from serve.store.records import (
+    CAMERA_ORIGINS,
+    CameraAuditRecord,
+    CameraOrigin,
+    CameraRecord,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -78,4 +83,54 @@ def _camera_record(row: CameraRow) -> CameraRecord:
         origin=origin,
         created_at=row.created_at,
         updated_at=row.updated_at,
+    )
+
+
+class CameraAudit:
+    """The append-only log of operator actions on cameras (accepting a scene baseline, ...)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def log(
+        self,
+        camera_id: str,
+        *,
+        actor: str,
+        action: str,
+        zone_id: str | None = None,
+        reason: str | None = None,
+        detail: dict[str, object] | None = None,
+    ) -> CameraAuditRecord:
+        with self._db.session() as session:
+            row = CameraAuditRow(
+                camera_id=camera_id,
+                at=datetime.now(UTC),
+                actor=actor,
+                action=action,
+                zone_id=zone_id,
+                reason=reason,
+                detail=detail,
+            )
+            session.add(row)
+            session.flush()
+            return _audit_record(row)
+
+    def list(self, camera_id: str) -> builtins.list[CameraAuditRecord]:
+        """The camera's log, oldest first."""
+        query = select(CameraAuditRow).where(CameraAuditRow.camera_id == camera_id)
+        with self._db.session(write=False) as session:
+            return [_audit_record(r) for r in session.scalars(query.order_by(CameraAuditRow.id))]
+
+
+def _audit_record(row: CameraAuditRow) -> CameraAuditRecord:
+    at = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)
+    return CameraAuditRecord(
+        at=at,
+        camera_id=row.camera_id,
+        actor=row.actor,
+        action=row.action,
+        zone_id=row.zone_id,
+        reason=row.reason,
+        detail=row.detail,
     )

@@ -22,6 +22,7 @@ from serve.store.records import (
     EvidenceIn,
     EvidenceRecord,
     NewCase,
+    Signal,
     check_box,
     check_confidence,
     check_evidence_kind,
@@ -94,12 +95,16 @@ class CaseRepo:
         box: Sequence[float] | None = None,
         dwell_reached_at: datetime | None = None,
         evidence: Sequence[EvidenceIn] = (),
+        signal: Signal | None = None,
+        identified: tuple[str, str] | None = None,
     ) -> tuple[CaseRecord, builtins.list[str]]:
         """Record one more sighting; returns the case and the evidence paths it dropped.
 
         ``last_seen`` only moves forward; ``confidence`` and ``box`` replace the stored
         ones when given (the caller decides what "best" is); ``dwell_reached_at`` is set
-        once; evidence replaces the case's file of the same kind. Delete the returned
+        once; evidence replaces the case's file of the same kind. ``signal`` records that
+        another signal now agrees; ``identified`` = (violation, label) names an unreviewed
+        new static object once the detector recognises it (audited). Delete the returned
         paths after this returns: they are committed as unreferenced.
         """
         _check_unique_kinds(evidence)
@@ -121,6 +126,28 @@ class CaseRepo:
                     row.box = list(checked_box)
             if dwell_reached_at is not None and row.dwell_reached_at is None:
                 row.dwell_reached_at = dwell_reached_at
+            if signal is not None and signal != row.signal:
+                row.signal = "both" if {signal, row.signal} == {"detector", "scene"} else signal
+            if identified is not None and row.reviewed_at is None:
+                violation, label = identified
+                if (violation, label) != (row.violation, row.label):
+                    detail: dict[str, object] = {
+                        "violation": {"from": row.violation, "to": violation},
+                        "label": {"from": row.label, "to": label},
+                    }
+                    session.add(
+                        _audit(
+                            row.id,
+                            now,
+                            "system",
+                            "identified",
+                            row.status,
+                            row.status,
+                            None,
+                            detail,
+                        )
+                    )
+                    row.violation, row.label, row.detected_label = violation, label, label
             row.updated_at = now
             replaced = _upsert_evidence(row, evidence, now)
             session.flush()
@@ -139,8 +166,9 @@ class CaseRepo:
         label: str | None = None,
         box: Sequence[float] | None = None,
         deadline_at: datetime | None = None,
+        violation: str | None = None,
     ) -> CaseRecord:
-        """Confirm (optionally correcting class and box) or reject a draft case."""
+        """Confirm (optionally correcting class, box and so violation) or reject a draft."""
         checked_box = check_box(box) if box is not None else None
         require_aware("deadline_at", deadline_at)
         if decision == "reject":
@@ -157,6 +185,9 @@ class CaseRepo:
             if label is not None and label != row.label:
                 detail["label"] = {"from": row.label, "to": label}
                 row.label = label
+            if violation is not None and violation != row.violation:
+                detail["violation"] = {"from": row.violation, "to": violation}
+                row.violation = violation
             if checked_box is not None and list(checked_box) != row.box:
                 detail["box"] = {"from": row.box, "to": list(checked_box)}
                 row.box = list(checked_box)

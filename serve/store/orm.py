@@ -124,6 +124,22 @@ class CaseAuditRow(Base):
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class CameraAuditRow(Base):
+    """Append-only: operator actions on a camera (accepting its scene baseline, ...)."""
+
+    __tablename__ = "camera_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    # not a foreign key: the log outlives the camera
+    camera_id: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    zone_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
 class SuppressionRow(Base):
     """A rejected false positive: no new drafts of this class at this place until it expires."""
 

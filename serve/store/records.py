@@ -12,8 +12,9 @@ from typing import Literal, get_args
 
 from serve.cameras.config import Camera
 
+# "before": the scene before a new static object appeared (scene baseline cases);
 # "cleared": the scene at re-inspection (回头看) once the violation is gone
-EvidenceKind = Literal["annotated", "original", "crop", "start", "dwell", "cleared"]
+EvidenceKind = Literal["annotated", "original", "crop", "before", "start", "dwell", "cleared"]
 # the order in which a case lists its evidence
 EVIDENCE_KINDS: tuple[EvidenceKind, ...] = get_args(EvidenceKind)
 
@@ -183,8 +184,30 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 # cases whose violation the cameras still watch: re-sightings update them, never open anew
 WATCHED_STATUSES: tuple[str, ...] = ("draft", "confirmed", "dispatched", "rejected")
-RejectReason = Literal["false_positive", "wrong_class", "permitted", "duplicate", "other"]
+# no_violation: the object is real (the reviewer may name it) but breaks no rule
+RejectReason = Literal[
+    "false_positive", "wrong_class", "permitted", "duplicate", "no_violation", "other"
+]
 REJECT_REASONS: tuple[RejectReason, ...] = get_args(RejectReason)
+
+
+# where a case came from: the detector's rules, the scene baseline, or both agreeing
+Signal = Literal["detector", "scene", "both"]
+SIGNALS: tuple[Signal, ...] = get_args(Signal)
+# the scene baseline's cases before a reviewer names them
+SCENE_VIOLATION = "new_static_object"
+SCENE_LABEL = "unknown"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CameraAuditRecord:
+    at: datetime
+    camera_id: str
+    actor: str
+    action: str
+    zone_id: str | None
+    reason: str | None
+    detail: dict[str, object] | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -46,6 +46,8 @@ class ReviewWorld:
         taken_s: float | None = None,
         seed: int | None = None,
         frame: bytes | None = None,
+        violation: str = "illegal_parking",
+        signal: str = "detector",
     ) -> CaseRecord:
         first, last = (T0 + dt.timedelta(seconds=s) for s in seen_s)
         taken = T0 + dt.timedelta(seconds=seen_s[1] if taken_s is None else taken_s)
@@ -64,8 +66,9 @@ class ReviewWorld:
         )
         new = NewCase(
             camera_id=camera,
-            violation="illegal_parking",
+            violation=violation,
             label=label,
+            signal=signal,
             first_seen=first,
             last_seen=last,
             confidence=0.7,

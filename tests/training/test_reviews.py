@@ -200,6 +200,40 @@ def test_cases_sharing_a_frame_become_one_image(tmp_path: Path) -> None:
     assert (tmp_path / "out" / entry["label"]).read_text().splitlines() == [yolo("car", CAR)]
 
 
+def test_named_new_static_objects_are_labels_unnamed_ones_and_scene_mistakes_are_not(
+    tmp_path: Path,
+) -> None:
+    """The scene baseline's cases: naming one is how a class without data gets labels."""
+    data_dir = tmp_path / "data"
+    scene = {"violation": "new_static_object", "signal": "scene"}
+    with review_world(data_dir) as w:
+        goods = w.confirm(
+            w.case("unknown", STALL, seen_s=(0, 10), **scene),
+            label="goods",
+            violation="out_of_store_trading",
+        )
+        ad = w.reject(w.case("unknown", FLYER, seen_s=(20, 30), **scene), "no_violation")
+        ad = w.repo.get(ad.id) or ad
+        bin_ = w.reject(
+            w.case("unknown", CAR, seen_s=(40, 50), **scene), "no_violation", label="garbage_bin"
+        )
+        shadow = w.reject(w.case("unknown", CAR, seen_s=(60, 70), **scene), "false_positive")
+    url = f"sqlite:///{data_dir / 'streetwatch.db'}"
+    manifest = export_reviews(load_cases(url), data_dir / "evidence", tmp_path / "out")
+    decisions = {c["id"]: c["decision"] for c in manifest["cases"]}
+    assert decisions == {
+        goods.id: "positive",
+        ad.id: "rejected/no_violation_unnamed",
+        bin_.id: "named",
+        shadow.id: "rejected/scene_false_positive",
+    }
+    labels = {
+        tuple(e["case_ids"]): (tmp_path / "out" / e["label"]).read_text().splitlines()
+        for e in manifest["files"]
+    }
+    assert labels == {(goods.id,): [yolo("goods", STALL)], (bin_.id,): [yolo("garbage_bin", CAR)]}
+
+
 def test_an_altered_original_frame_is_an_error_naming_the_case(
     reviewed: Reviewed, tmp_path: Path
 ) -> None:

@@ -51,6 +51,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("PUT", "/v1/cameras/{camera_id}"): ENGINEER,
     ("DELETE", "/v1/cameras/{camera_id}"): ENGINEER,
     ("GET", "/v1/cameras/{camera_id}/health"): ENGINEER,
+    ("POST", "/v1/cameras/{camera_id}/scene/accept"): ENGINEER,
+    ("GET", "/v1/cameras/{camera_id}/audit"): ENGINEER,
     ("GET", "/v1/cameras/{camera_id}/keys"): ENGINEER,
     ("POST", "/v1/cameras/{camera_id}/keys"): ENGINEER,
     ("DELETE", "/v1/cameras/{camera_id}/keys/{key_id}"): ENGINEER,

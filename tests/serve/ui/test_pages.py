@@ -77,6 +77,7 @@ def test_taxonomy_for_the_pages(client: TestClient) -> None:
         "wrong_class",
         "permitted",
         "duplicate",
+        "no_violation",
         "other",
     ]
 

@@ -9,7 +9,7 @@ export const SHORTCUTS = [
   [["K", "↑"], "key.prev", true],
   [["Y"], "key.confirm", true],
   [["N"], "key.reject", true],
-  [["1", "–", "5"], "key.reasons", true],
+  [["1", "–", "6"], "key.reasons", true],
   [["X"], "key.select", true],
   [["A"], "key.select_all", false],
   [["⇧Y"], "key.bulk_confirm", true],

@@ -4,6 +4,14 @@ import { h, localTime, replace } from "./dom.js";
 import { duration, nameOf, t } from "./i18n.js";
 import { sameBox } from "./viewer.js";
 
+// the scene baseline's cases (something new appeared and stayed) until a reviewer names them
+export const SCENE_VIOLATION = "new_static_object";
+
+function classText(st, label) {
+  const cls = st.taxonomy.byClass.get(label);
+  return cls ? nameOf(cls, label) : t("name.unknown");
+}
+
 /** The taxonomy with lookups: {classes, violations, byClass, byViolation, reasons}. */
 export function indexTaxonomy(raw) {
   return {
@@ -90,13 +98,18 @@ function zoneText(cam, zoneId) {
 export function renderFacts(dl, st, c, edit) {
   const cam = st.cameras.get(c.camera_id);
   const label = edit.label || c.label;
-  const labelText = nameOf(st.taxonomy.byClass.get(label), label);
-  const fromText = nameOf(st.taxonomy.byClass.get(c.label), c.label_name);
+  const labelText = classText(st, label);
+  const fromText = classText(st, c.label);
   const labelChanged = label !== c.label;
   const box = edit.box || c.box;
   const boxChanged = !sameBox(box, c.box);
   const rows = [
-    ["detail.violation", nameOf(st.taxonomy.byViolation.get(c.violation), c.violation_name)],
+    [
+      "detail.violation",
+      c.violation === SCENE_VIOLATION && labelChanged
+        ? h("span", { class: "changed" }, t("name.becomes", { v: violationOf(st, label) }))
+        : nameOf(st.taxonomy.byViolation.get(c.violation), c.violation_name),
+    ],
     [
       "detail.class",
       labelChanged
@@ -121,6 +134,7 @@ export function renderFacts(dl, st, c, edit) {
       ),
     ],
     ["detail.model", `${c.model.name} ${c.model.version}`],
+    ["detail.signal", t(`signal.${c.signal}`)],
   ];
   replace(
     dl,
@@ -128,16 +142,25 @@ export function renderFacts(dl, st, c, edit) {
   );
 }
 
-/** The class picker: the classes of the case's violation type. */
+/** The violation a class makes (naming a new static object makes it that violation). */
+function violationOf(st, label) {
+  for (const v of st.taxonomy.byViolation.values()) {
+    if (v.classes.includes(label)) return nameOf(v, v.key);
+  }
+  return t("name.no_violation");
+}
+
+/** The class picker: the classes of the case's violation type, or, for a new static object
+ * that the scene baseline found and nobody has named yet, every class (naming it). */
 export function renderClassSelect(select, st, c, edit) {
   const v = st.taxonomy.byViolation.get(c.violation);
-  const names = v ? [...v.classes] : [];
-  if (!names.includes(c.label)) names.unshift(c.label);
-  replace(
-    select,
-    names.map((n) => h("option", { value: n }, nameOf(st.taxonomy.byClass.get(n), n))),
-  );
-  select.value = edit.label || c.label;
+  const unnamed = c.violation === SCENE_VIOLATION;
+  const names = unnamed ? [...st.taxonomy.byClass.keys()] : v ? [...v.classes] : [];
+  if (!unnamed && !names.includes(c.label)) names.unshift(c.label);
+  const options = names.map((n) => h("option", { value: n }, nameOf(st.taxonomy.byClass.get(n), n)));
+  if (unnamed) options.unshift(h("option", { value: "" }, t("name.placeholder")));
+  replace(select, options);
+  select.value = edit.label || (unnamed ? "" : c.label);
 }
 
 /** One button per evidence frame the case has; the shown one pressed. */

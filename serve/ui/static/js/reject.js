@@ -1,4 +1,4 @@
-// The reject dialog: a reason by its number key (1–5), a note for "other", Esc to cancel.
+// The reject dialog: a reason by its number key (1–6), a note for "other", Esc to cancel.
 
 import { h, replace } from "./dom.js";
 import { t } from "./i18n.js";
@@ -91,7 +91,7 @@ export class RejectDialog {
     this.onSubmit(s.cases, body);
   }
 
-  /** Keys while the dialog is open: 1–5, Enter in the note, Esc. */
+  /** Keys while the dialog is open: 1–6, Enter in the note, Esc. */
   onKey(e) {
     if (e.key === "Escape") {
       e.preventDefault();

@@ -6,6 +6,7 @@ import { applyStatic, getLang, onLangChange, t, toggleLang } from "./i18n.js";
 import { renderFooter, renderHelp } from "./keys.js";
 import { RejectDialog } from "./reject.js";
 import {
+  SCENE_VIOLATION,
   indexTaxonomy,
   renderClassSelect,
   renderCount,
@@ -268,7 +269,21 @@ async function decide(cases, bodyOf) {
 
 function confirmCurrent() {
   const c = current();
-  if (c) decide([c], confirmBody);
+  if (!c) return;
+  if (c.violation === SCENE_VIOLATION && !(st.edits.get(c.id) || {}).label) {
+    // a new static object is confirmed by naming it
+    toast(t("name.first"));
+    focusClass();
+    return;
+  }
+  decide([c], confirmBody);
+}
+
+/** A rejection; "wrong class" and "no violation" also say what the object is, if named. */
+function rejectBody(c, body) {
+  const e = st.edits.get(c.id) || {};
+  const says = body.reason === "wrong_class" || body.reason === "no_violation";
+  return says && e.label && e.label !== c.label ? { ...body, label: e.label } : body;
 }
 
 function selectedCases() {
@@ -443,7 +458,7 @@ async function start() {
     st.taxonomy = indexTaxonomy(taxonomy);
     st.cameras = new Map(cameras.data.map((c) => [c.id, c]));
     rejectDialog = new RejectDialog(st.taxonomy.reject_reasons, (cases, body) =>
-      decide(cases, () => body),
+      decide(cases, (c) => rejectBody(c, body)),
     );
   } catch (e) {
     showError(e.detail || String(e));

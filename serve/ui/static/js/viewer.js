@@ -7,7 +7,7 @@ const MIN_ZOOM = 0.5;
 const MAX_ZOOM = 16;
 const MIN_SIDE = 4; // px: the smallest box an edit can leave
 // frames taken by the same camera view, on which the box and zones line up
-const OVERLAY_KINDS = new Set(["original", "start", "dwell"]);
+const OVERLAY_KINDS = new Set(["original", "before", "start", "dwell"]);
 const CORNERS = ["nw", "ne", "sw", "se"];
 
 export class EvidenceViewer {
