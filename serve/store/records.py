@@ -184,9 +184,10 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 # cases whose violation the cameras still watch: re-sightings update them, never open anew
 WATCHED_STATUSES: tuple[str, ...] = ("draft", "confirmed", "dispatched", "rejected")
-# no_violation: the object is real (the reviewer may name it) but breaks no rule
+# no_violation: the object is real (the reviewer may name it) but breaks no rule; it is
+# last so the page's number keys 1-5 keep their meaning
 RejectReason = Literal[
-    "false_positive", "wrong_class", "permitted", "duplicate", "no_violation", "other"
+    "false_positive", "wrong_class", "permitted", "duplicate", "other", "no_violation"
 ]
 REJECT_REASONS: tuple[RejectReason, ...] = get_args(RejectReason)
 

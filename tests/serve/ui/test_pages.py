@@ -77,8 +77,8 @@ def test_taxonomy_for_the_pages(client: TestClient) -> None:
         "wrong_class",
         "permitted",
         "duplicate",
-        "no_violation",
         "other",
+        "no_violation",
     ]
 
 
