@@ -523,7 +523,7 @@ class CameraPipeline:
             self.engine.attach_case(pending.key, case_id, at)
             self._held.pop(pending.key, None)
             return
-        zone = next((z for z in self.camera.zones if z.id == event.zone_id), None)
+        zone = self._zone(event.zone_id)
         self.engine.restore(
             [
                 OpenViolation(
@@ -575,7 +575,7 @@ class CameraPipeline:
         cls = next((c for c in self.taxonomy.classes if c.name == label), None)
         what_zh = f"{v.zh} · {cls.zh}" if cls else v.zh
         what_en = f"{v.en} · {label}" if cls else v.en
-        zone = next((z for z in self.camera.zones if z.id == event.zone_id), None)
+        zone = self._zone(event.zone_id)
         annotation = self._frame_annotation(
             box, f"{what_zh} {confidence:.2f}", f"{what_en} {confidence:.2f}", zone, at
         )
@@ -585,30 +585,20 @@ class CameraPipeline:
             taken = dt.datetime.fromtimestamp(before.at, dt.UTC)
             items.append(("before", before.jpeg, before.size, taken))
         items.append(("dwell", items[0][1], items[0][2], at))
-        key = f"{self.camera.id}-{at.strftime('%Y%m%d')}-{uuid.uuid4().hex[:12]}"
-        record = self.cases.create(
-            NewCase(
-                camera_id=self.camera.id,
-                violation=violation,
-                label=label,
-                signal=signal,
-                first_seen=dt.datetime.fromtimestamp(event.first_seen, dt.UTC),
-                last_seen=at,
-                dwell_reached_at=at,
-                confidence=confidence,
-                box=list(box),
-                zone_id=event.zone_id,
-                responsible=zone.responsible if zone else None,
-                address=self.camera.address,
-                lat=self.camera.lat,
-                lon=self.camera.lon,
-                timezone=self.camera.timezone,
-                model_name=info.name,
-                model_version=info.version,
-            ),
-            self._write(key, items),
+        record = self._create(
+            items,
+            violation=violation,
+            label=label,
+            signal=signal,
+            first_seen=event.first_seen,
+            at=at,
+            dwell=True,
+            confidence=confidence,
+            box=box,
+            zone_id=event.zone_id,
+            responsible=zone.responsible if zone else None,
+            info=info,
         )
-        self.metrics.cases_opened.labels(self.camera.id, violation).inc()
         logger.info(
             "camera %s: opened case %d (%s %s, scene baseline, %.0f s)",
             self.camera.id,
@@ -624,7 +614,7 @@ class CameraPipeline:
     def _annotation(self, event: ViolationEvent, at: dt.datetime) -> Annotation:
         violation = self.taxonomy.violation(event.violation)
         cls = next(c for c in self.taxonomy.classes if c.name == event.label)
-        zone = next((z for z in self.camera.zones if z.id == event.zone_id), None)
+        zone = self._zone(event.zone_id)
         return self._frame_annotation(
             event.box,
             f"{violation.zh} · {cls.zh} {event.confidence:.2f}",
@@ -685,38 +675,52 @@ class CameraPipeline:
             )
         return rows
 
-    def _pack(
-        self, key: str, event: ViolationEvent, frame: Image, at: dt.datetime, *, dwell: bool
-    ) -> list[EvidenceIn]:
-        """Write the evidence files for a sighting; returns the rows to record."""
+    def _pack_event(
+        self, event: ViolationEvent, frame: Image, at: dt.datetime, *, dwell: bool
+    ) -> list[_Item]:
+        """The evidence of a detector sighting (with its start and dwell frames if ``dwell``)."""
         items = self._pack_items(self._annotation(event, at), event.box, frame, at)
         if dwell:
             held = self._held.get(event.key)
             if held is not None:
                 items.append(("start", held.start_jpeg, held.start_size, held.start_at))
             items.append(("dwell", items[0][1], items[0][2], at))
-        return self._write(key, items)
+        return items
 
-    def _open_case(
-        self, event: ViolationEvent, frame: Image, at: dt.datetime, info: ModelInfo
-    ) -> int:
-        dwell = self.rules[event.violation].dwell_s is not None
+    def _zone(self, zone_id: str | None) -> Zone | None:
+        return next((z for z in self.camera.zones if z.id == zone_id), None)
+
+    def _create(
+        self,
+        items: list[_Item],
+        *,
+        violation: str,
+        label: str,
+        signal: Signal,
+        first_seen: float,
+        at: dt.datetime,
+        dwell: bool,
+        confidence: float,
+        box: Box,
+        zone_id: str | None,
+        responsible: str | None,
+        info: ModelInfo,
+    ) -> CaseRecord:
+        """Write the evidence files, then the case that names them (one per violation)."""
         key = f"{self.camera.id}-{at.strftime('%Y%m%d')}-{uuid.uuid4().hex[:12]}"
-        evidence = self._pack(key, event, frame, at, dwell=dwell)
-        first_seen = dt.datetime.fromtimestamp(event.first_seen, dt.UTC)
         record = self.cases.create(
             NewCase(
                 camera_id=self.camera.id,
-                violation=event.violation,
-                label=event.label,
-                signal="detector",
-                first_seen=first_seen,
+                violation=violation,
+                label=label,
+                signal=signal,
+                first_seen=dt.datetime.fromtimestamp(first_seen, dt.UTC),
                 last_seen=at,
                 dwell_reached_at=at if dwell else None,
-                confidence=event.confidence,
-                box=list(event.box),
-                zone_id=event.zone_id,
-                responsible=event.responsible,
+                confidence=confidence,
+                box=list(box),
+                zone_id=zone_id,
+                responsible=responsible,
                 address=self.camera.address,
                 lat=self.camera.lat,
                 lon=self.camera.lon,
@@ -724,10 +728,30 @@ class CameraPipeline:
                 model_name=info.name,
                 model_version=info.version,
             ),
-            evidence,
+            self._write(key, items),
+        )
+        self.metrics.cases_opened.labels(self.camera.id, violation).inc()
+        return record
+
+    def _open_case(
+        self, event: ViolationEvent, frame: Image, at: dt.datetime, info: ModelInfo
+    ) -> int:
+        dwell = self.rules[event.violation].dwell_s is not None
+        record = self._create(
+            self._pack_event(event, frame, at, dwell=dwell),
+            violation=event.violation,
+            label=event.label,
+            signal="detector",
+            first_seen=event.first_seen,
+            at=at,
+            dwell=dwell,
+            confidence=event.confidence,
+            box=event.box,
+            zone_id=event.zone_id,
+            responsible=event.responsible,
+            info=info,
         )
         self._held.pop(event.key, None)
-        self.metrics.cases_opened.labels(self.camera.id, event.violation).inc()
         logger.info(
             "camera %s: opened case %d (%s %s, %.0f s)",
             self.camera.id,
@@ -755,7 +779,7 @@ class CameraPipeline:
                     if record.evidence
                     else (f"{self.camera.id}-case{record.id}")
                 )
-                evidence = self._pack(key, event, frame, at, dwell=False)
+                evidence = self._write(key, self._pack_event(event, frame, at, dwell=False))
         _, stale = self.cases.update(
             event.case_id,
             last_seen=at,
