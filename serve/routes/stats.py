@@ -12,12 +12,19 @@ from detector.taxonomy import Taxonomy
 from serve.auth.access import require_reviewer
 from serve.routes.deps import CamerasDep, TaxonomyDep
 from serve.schemas.stats import DayPublic, GroupPublic, OverduePublic, StatsPublic
-from serve.store.stats import CaseStats, OverdueCase, StatsRepo, check_range
+from serve.store.records import SCENE_LABEL
+from serve.store.stats import CaseStats, OverdueCase, StatsRepo, Tally, check_range
 
 router = APIRouter(tags=["stats"], dependencies=[Depends(require_reviewer)])
 
 DEFAULT_DAYS = 30
 MAX_OVERDUE = 100
+SIGNAL_NAMES: dict[str, tuple[str, str]] = {
+    "detector": ("目标检测", "Object detector"),
+    "scene": ("场景变化", "Scene change"),
+    "both": ("检测与场景一致", "Detector and scene agree"),
+}
+UNNAMED = ("待识别", "Not named yet")
 
 
 def get_stats(request: Request) -> StatsRepo:
@@ -40,8 +47,10 @@ def case_stats(
     camera_id: str | None = None,
 ) -> StatsPublic:
     """Cases first seen from ``since`` to ``until`` (inclusive; each case by its camera's
-    local date): per day by violation type, per camera, violation and detected class, with
-    confirm rate, disposal rate (处置率) and on-time rate (按期办结率), and the overdue cases."""
+    local date): per day by violation type, per camera, violation, detected class and signal
+    (each group also split by signal), with confirm rate, disposal rate (处置率) and on-time
+    rate (按期办结率); the scene baseline's finds by the class reviewers named them; and the
+    overdue cases."""
     now = dt.datetime.now(dt.UTC)
     until = until or now.date()
     since = since or until - dt.timedelta(days=DEFAULT_DAYS - 1)
@@ -63,9 +72,7 @@ def _public(
 ) -> StatsPublic:
     violations = {v.key: (v.zh, v.en) for v in taxonomy.violations}
     classes = {c.name: (c.zh, c.name.replace("_", " ")) for c in taxonomy.classes}
-
-    def named(key: str, known: dict[str, tuple[str, str]]) -> tuple[str, str]:
-        return known.get(key, (key, key))
+    classes.setdefault(SCENE_LABEL, UNNAMED)
 
     return StatsPublic(
         since=summary.since,
@@ -85,19 +92,21 @@ def _public(
             GroupPublic.of(k, camera_names.get(k, k), camera_names.get(k, k), t)
             for k, t in sorted(summary.per_camera.items())
         ],
-        per_violation=[
-            GroupPublic.of(k, *named(k, violations), t)
-            for k, t in sorted(
-                summary.per_violation.items(), key=lambda kv: _order(kv[0], violations)
-            )
-        ],
-        per_class=[
-            GroupPublic.of(k, *named(k, classes), t)
-            for k, t in sorted(summary.per_class.items(), key=lambda kv: _order(kv[0], classes))
-        ],
+        per_violation=_groups(summary.per_violation, violations),
+        per_class=_groups(summary.per_class, classes),
+        per_signal=_groups(summary.per_signal, SIGNAL_NAMES),
+        scene_named=_groups(summary.scene_named, classes),
         overdue=[_overdue(c, violations, now) for c in summary.overdue[:MAX_OVERDUE]],
         overdue_count=len(summary.overdue),
     )
+
+
+def _groups(tallies: dict[str, Tally], known: dict[str, tuple[str, str]]) -> list[GroupPublic]:
+    """``tallies`` in the order of ``known``, each with its (Chinese, English) name."""
+    return [
+        GroupPublic.of(k, *known.get(k, (k, k)), t)
+        for k, t in sorted(tallies.items(), key=lambda kv: _order(kv[0], known))
+    ]
 
 
 def _order(key: str, known: dict[str, tuple[str, str]]) -> tuple[int, str]:

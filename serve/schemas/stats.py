@@ -1,4 +1,4 @@
-"""Statistics bodies: ``StatsPublic`` with counts per day, camera, violation and class."""
+"""Statistics bodies: ``StatsPublic`` with counts per day, camera, violation, class and signal."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from serve.store.stats import Rate, Tally
+from serve.store.stats import Rate, SignalTally, Tally
 
 
 class RatePublic(BaseModel):
@@ -18,6 +18,24 @@ class RatePublic(BaseModel):
     def of(cls, rate: Rate) -> RatePublic:
         value = None if rate.value is None else round(rate.value, 4)
         return cls(numerator=rate.numerator, denominator=rate.denominator, value=value)
+
+
+class SignalPublic(BaseModel):
+    """The cases of a group that one signal produced."""
+
+    total: int
+    confirmed: int
+    rejected: int
+    confirm_rate: RatePublic = Field(description="confirmed ÷ (confirmed + rejected)")
+
+    @classmethod
+    def of(cls, tally: SignalTally) -> SignalPublic:
+        return cls(
+            total=tally.total,
+            confirmed=tally.accepted,
+            rejected=tally.rejected,
+            confirm_rate=RatePublic.of(tally.confirm_rate),
+        )
 
 
 class GroupPublic(BaseModel):
@@ -42,6 +60,13 @@ class GroupPublic(BaseModel):
             "verified, that closed) by deadline_at ÷ verified_cleared/closed cases"
         )
     )
+    by_signal: dict[str, SignalPublic] = Field(
+        description=(
+            "per signal that found the case: detector (the model), scene (the scene "
+            "baseline: a new static object), both (the two agreed); every signal, zeros "
+            "included"
+        )
+    )
 
     @classmethod
     def of(cls, key: str, name: str, name_en: str, tally: Tally) -> GroupPublic:
@@ -58,6 +83,7 @@ class GroupPublic(BaseModel):
             confirm_rate=RatePublic.of(tally.confirm_rate),
             disposal_rate=RatePublic.of(tally.disposal_rate),
             on_time_rate=RatePublic.of(tally.on_time_rate),
+            by_signal={k: SignalPublic.of(v) for k, v in tally.by_signal.items()},
         )
 
 
@@ -87,6 +113,17 @@ class StatsPublic(BaseModel):
     per_day: list[DayPublic] = Field(description="by the camera-local date first seen")
     per_camera: list[GroupPublic]
     per_violation: list[GroupPublic]
-    per_class: list[GroupPublic] = Field(description="by the class the model detected")
+    per_class: list[GroupPublic] = Field(
+        description="by the class the model detected (unknown: found by the scene baseline alone)"
+    )
+    per_signal: list[GroupPublic] = Field(
+        description="by what found the case: detector, scene, both (every signal, in that order)"
+    )
+    scene_named: list[GroupPublic] = Field(
+        description=(
+            "cases only the scene baseline found, by the class reviewers named them (a "
+            "confirm or a no_violation reject with a class); key unknown: not named yet"
+        )
+    )
     overdue: list[OverduePublic] = Field(description="most overdue first, at most 100")
     overdue_count: int

@@ -1,4 +1,5 @@
-"""Case statistics for the dashboard: counts per day, camera, class and violation, and rates.
+"""Case statistics for the dashboard: counts per day, camera, class, violation and signal
+(what found the case: the detector, the scene baseline or both), and rates.
 
 A case belongs to the day on which it was first seen, in its camera's own time zone (the
 clock a bureau reads). SQLite and PostgreSQL share no way to take a per-row time zone's
@@ -18,7 +19,7 @@ from sqlalchemy import ColumnElement, select
 
 from serve.store.database import Database
 from serve.store.orm import CaseRow
-from serve.store.records import require_aware
+from serve.store.records import SCENE_LABEL, SIGNALS, require_aware
 
 # every status a confirmed case can reach (see records.TRANSITIONS)
 ACCEPTED = frozenset({"confirmed", "dispatched", "verified_cleared", "closed"})
@@ -56,6 +57,20 @@ class _Row(NamedTuple):
     cleared_at: dt.datetime | None
     closed_at: dt.datetime | None
     overdue: bool
+    signal: str
+
+
+@dataclass(slots=True)
+class SignalTally:
+    """How many cases one signal produced in a group, and what reviewers made of them."""
+
+    total: int = 0
+    accepted: int = 0
+    rejected: int = 0
+
+    @property
+    def confirm_rate(self) -> Rate:
+        return Rate(self.accepted, self.accepted + self.rejected)
 
 
 @dataclass(slots=True)
@@ -70,6 +85,10 @@ class Tally:
     finished: int = 0
     on_time: int = 0
     overdue: int = 0
+    # every signal, zeros included, so a table of them has no holes
+    by_signal: dict[str, SignalTally] = field(
+        default_factory=lambda: {s: SignalTally() for s in SIGNALS}
+    )
 
     @property
     def confirm_rate(self) -> Rate:
@@ -90,9 +109,13 @@ class Tally:
         self.total += 1
         self.draft += row.status == "draft"
         self.rejected += row.status == "rejected"
+        signal = self.by_signal.setdefault(row.signal, SignalTally())
+        signal.total += 1
+        signal.rejected += row.status == "rejected"
         if row.status not in ACCEPTED:
             return
         self.accepted += 1
+        signal.accepted += 1
         self.overdue += is_overdue(row, now)
         if row.status not in DISPOSED:
             return
@@ -133,6 +156,10 @@ class CaseStats:
     per_violation: dict[str, Tally] = field(default_factory=dict)
     # by the class the model detected, so the confirm rate reads as the model's precision
     per_class: dict[str, Tally] = field(default_factory=dict)
+    per_signal: dict[str, Tally] = field(default_factory=lambda: {s: Tally() for s in SIGNALS})
+    # objects only the scene baseline found (the detector never named them), by the class
+    # reviewers gave them (SCENE_LABEL while nobody has): the labels the cold start yields
+    scene_named: dict[str, Tally] = field(default_factory=dict)
     # most overdue first
     overdue: list[OverdueCase] = field(default_factory=list)
 
@@ -187,6 +214,7 @@ class StatsRepo:
             CaseRow.cleared_at,
             CaseRow.closed_at,
             CaseRow.overdue,
+            CaseRow.signal,
         ).where(*where)
         with self._db.session(write=False) as session:
             return [_Row._make(r) for r in session.execute(query)]
@@ -208,8 +236,11 @@ def aggregate(rows: list[_Row], *, since: dt.date, until: dt.date, now: dt.datet
             (stats.per_camera, row.camera_id),
             (stats.per_violation, row.violation),
             (stats.per_class, row.detected_label),
+            (stats.per_signal, row.signal),
         ):
             group.setdefault(key, Tally()).add(row, now)
+        if row.detected_label == SCENE_LABEL:
+            stats.scene_named.setdefault(row.label, Tally()).add(row, now)
         stats.totals.add(row, now)
         if is_overdue(row, now):
             overdue.append(row)

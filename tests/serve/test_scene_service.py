@@ -187,6 +187,13 @@ def test_reviewers_name_new_static_objects(client: TestClient) -> None:
     )
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["label"]) == ("rejected", "outdoor_ad")
+    # the statistics count both as the scene's, and the names as the labels it yielded
+    day = T0.date().isoformat()
+    body = client.get("/v1/stats", params={"since": day, "until": day}).json()
+    scene = {g["key"]: g for g in body["per_signal"]}["scene"]
+    assert (scene["total"], scene["confirmed"], scene["rejected"]) == (2, 1, 1)
+    named = {g["key"]: (g["confirmed"], g["rejected"]) for g in body["scene_named"]}
+    assert named == {"goods": (1, 0), "outdoor_ad": (0, 1)}
 
 
 def test_an_accepted_scene_stops_an_object_becoming_a_case(client: TestClient) -> None:

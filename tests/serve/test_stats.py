@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serve.store.cases import CaseRepo
-from serve.store.records import NewCase
+from serve.store.records import SCENE_LABEL, SCENE_VIOLATION, NewCase, Signal
 from tests.serve.service import service
 
 UTC = dt.UTC
@@ -26,6 +26,7 @@ def make(
     violation: str,
     label: str,
     first_seen: dt.datetime = SHANGHAI_10AM,
+    signal: Signal = "detector",
 ) -> int:
     case = NewCase(
         camera_id=camera,
@@ -39,6 +40,7 @@ def make(
         timezone="Asia/Shanghai",
         model_name="markers",
         model_version="1.0",
+        signal=signal,
     )
     return repo.create(case).id
 
@@ -204,3 +206,79 @@ def test_defaults_to_the_last_30_days(client: TestClient) -> None:
     body = r.json()
     since, until = dt.date.fromisoformat(body["since"]), dt.date.fromisoformat(body["until"])
     assert (until - since).days == 29 and len(body["per_day"]) == 30
+
+
+@pytest.fixture
+def signals(tmp_path: Path) -> Iterator[TestClient]:
+    """Cases from every signal on cam-01; the scene's finds named through the review API."""
+    with service(tmp_path) as c:
+        repo: CaseRepo = c.app.state.cases  # type: ignore[attr-defined]
+        reject(repo, make(repo, "cam-01", "illegal_parking", "car"), "false_positive")
+        confirm(repo, make(repo, "cam-01", "illegal_parking", "car", signal="both"), FAR_AHEAD)
+        make(repo, "cam-01", "out_of_store_trading", "stall", signal="both")  # draft
+
+        def found() -> int:
+            return make(repo, "cam-01", SCENE_VIOLATION, SCENE_LABEL, signal="scene")
+
+        found()  # not named yet
+        for case_id, body in [
+            (found(), {"decision": "confirm", "label": "goods"}),
+            (found(), {"decision": "confirm", "label": "goods"}),
+            (found(), {"decision": "confirm", "label": "flyer"}),
+            (found(), {"decision": "reject", "reason": "no_violation", "label": "garbage_bin"}),
+            (found(), {"decision": "reject", "reason": "false_positive"}),
+        ]:
+            r = c.post(f"/v1/cases/{case_id}/review", json=body)
+            assert r.status_code == 200, r.text
+        yield c
+
+
+def counts(group: dict[str, Any]) -> tuple[int, int, int]:
+    return group["total"], group["confirmed"], group["rejected"]
+
+
+def test_cases_per_signal(signals: TestClient) -> None:
+    body = stats(signals)
+    per_signal = by_key(body["per_signal"])
+    assert list(per_signal) == ["detector", "scene", "both"]
+    assert per_signal["scene"]["name"] == "场景变化"
+    assert {k: counts(g) for k, g in per_signal.items()} == {
+        "detector": (1, 0, 1),
+        "scene": (6, 3, 2),
+        "both": (2, 1, 0),
+    }
+    assert rate(per_signal["scene"], "confirm_rate") == (3, 5, 0.6)
+    # every group splits by signal, every signal listed
+    split = body["totals"]["by_signal"]
+    assert {k: counts(v) for k, v in split.items()} == {k: counts(g) for k, g in per_signal.items()}
+    camera = by_key(body["per_camera"])["cam-01"]["by_signal"]
+    assert counts(camera["scene"]) == (6, 3, 2)
+    assert camera["scene"]["confirm_rate"]["value"] == 0.6
+
+
+def test_the_scenes_finds_per_class_and_as_named(signals: TestClient) -> None:
+    body = stats(signals)
+    # per class as detected: what the scene alone found is "unknown", listed last
+    classes = by_key(body["per_class"])
+    assert list(classes) == ["car", "stall", "unknown"]
+    assert classes["unknown"]["name"] == "待识别"
+    assert {k: counts(v) for k, v in classes["car"]["by_signal"].items()} == {
+        "detector": (1, 0, 1),
+        "scene": (0, 0, 0),
+        "both": (1, 1, 0),
+    }
+    assert counts(classes["unknown"]["by_signal"]["scene"]) == (6, 3, 2)
+    # named goods and flyers moved to their violations, and count there as the scene's
+    violations = by_key(body["per_violation"])
+    assert counts(violations["out_of_store_trading"]["by_signal"]["scene"]) == (2, 2, 0)
+    assert counts(violations["illegal_ad"]["by_signal"]["scene"]) == (1, 1, 0)
+    assert counts(violations[SCENE_VIOLATION]) == (3, 0, 2)
+    # the labels the cold start yields, in taxonomy order; unknown: not named yet
+    named = {g["key"]: counts(g) for g in body["scene_named"]}
+    assert named == {
+        "goods": (2, 2, 0),
+        "flyer": (1, 1, 0),
+        "garbage_bin": (1, 0, 1),
+        "unknown": (2, 0, 1),
+    }
+    assert list(named) == ["goods", "flyer", "garbage_bin", "unknown"]

@@ -205,6 +205,7 @@ def test_stats_page_draws_its_charts(watched: Watched, live: Live) -> None:
     charts = [
         "chart-per-day",
         "chart-per-camera",
+        "chart-per-signal",
         "chart-confirm-camera",
         "chart-confirm-class",
         "chart-overdue",
@@ -214,10 +215,18 @@ def test_stats_page_draws_its_charts(watched: Watched, live: Live) -> None:
         svg = page.locator(f"#{chart} svg")
         assert (svg.locator("text.title").text_content() or "").strip()
         assert svg.locator(".x-axis line").count() == 1 and svg.locator(".y-axis text").count() > 2
-    for chart in charts[:4] + charts[5:]:
+    for chart in charts[:5] + charts[6:]:
         assert page.locator(f"#{chart} rect.bar").count() > 0, chart
     for kpi in ("kpi-confirm", "kpi-disposal", "kpi-ontime"):
         assert re.fullmatch(r"\d+(\.\d)?%", page.inner_text(f"#{kpi} .value")), kpi
+    # every case here came from the detector: cases and confirmed per signal, in the total row
+    with live.client() as api:
+        query = {"since": "2026-11-01", "until": "2026-11-30"}
+        confirmed = api.get("/v1/stats", params=query).json()["totals"]["confirmed"]
+    total = page.locator("#signals tr.total td").all_inner_texts()
+    assert total == ["合计", "10", str(confirmed), "0", "0", "0", "0"] and confirmed >= 1
+    assert page.locator("#signals tr.camera").count() == 2
+    assert page.inner_text("#named").count("暂无场景变化发现的案件") == 1
     assert "处置率 = " in page.inner_text("#defs") and "按期办结率 = " in page.inner_text("#defs")
     page.select_option("#f-camera", "cam-02")
     page.wait_for_function(TOTAL_IS, arg="5")

@@ -124,10 +124,25 @@ function renderCharts(d) {
     yLabel: t("chart.axis.rate"),
     empty: t("chart.empty"),
   });
+  const signals = d.per_signal;
+  const perSignal = barChart({
+    title: t("chart.per_signal"),
+    categories: signals.map((g) => t(`signal.short.${g.key}`)),
+    series: ["draft", "confirmed", "rejected"].map((k) => ({
+      name: t(`series.${k}`),
+      values: signals.map((g) => g[k]),
+      color: STATUS_COLORS[k],
+    })),
+    stacked: true,
+    xLabel: t("chart.axis.signal"),
+    yLabel: t("chart.axis.cases"),
+    empty: t("chart.empty"),
+  });
   replace(
     $("charts"),
     chartBox("chart-per-day", perDay, true),
     chartBox("chart-per-camera", perCamera),
+    chartBox("chart-per-signal", perSignal),
     chartBox(
       "chart-confirm-camera",
       rate(cams, "confirm_rate", t("chart.confirm_camera"), t("chart.axis.camera"), "#1b7f3b"),
@@ -171,6 +186,69 @@ function renderOverdue(d) {
   );
 }
 
+const SIGNALS = ["detector", "scene", "both"];
+
+// one row per camera, then per detected class, then the total: cases and confirmed per signal
+function renderSignals(d) {
+  const head = [
+    h(
+      "tr",
+      {},
+      h("th", { rowspan: "2" }, t("signals.group")),
+      SIGNALS.map((s) => h("th", { colspan: "2" }, t(`signal.short.${s}`))),
+    ),
+    h(
+      "tr",
+      {},
+      SIGNALS.flatMap(() => [h("th", {}, t("signals.cases")), h("th", {}, t("signals.confirmed"))]),
+    ),
+  ];
+  const row = (g, name, cls) =>
+    h(
+      "tr",
+      { class: cls, "data-key": g.key },
+      h("td", {}, name),
+      SIGNALS.flatMap((s) => {
+        const c = g.by_signal[s];
+        return [h("td", {}, String(c.total)), h("td", {}, String(c.confirmed))];
+      }),
+    );
+  const section = (key) => h("tr", {}, h("th", { colspan: "7" }, t(key)));
+  replace(
+    $("signals"),
+    head,
+    section("signals.cameras"),
+    d.per_camera.map((g) => row(g, named(g), "camera")),
+    section("signals.classes"),
+    d.per_class.map((g) => row(g, named(g), "class")),
+    row(d.totals, t("signals.total"), "total"),
+  );
+}
+
+function renderNamed(d) {
+  const keys = ["total", "confirmed", "rejected", "draft"];
+  const head = h(
+    "tr",
+    {},
+    h("th", {}, t("named.class")),
+    keys.map((k) => h("th", {}, t(`named.${k}`))),
+  );
+  const rows = d.scene_named.map((g) =>
+    h(
+      "tr",
+      { "data-key": g.key },
+      h("td", {}, named(g)),
+      keys.map((k) => h("td", {}, String(g[k]))),
+    ),
+  );
+  replace(
+    $("named"),
+    h("caption", {}, t("named.def")),
+    head,
+    rows.length ? rows : h("tr", {}, h("td", { colspan: "5" }, t("named.none"))),
+  );
+}
+
 function renderDefs() {
   const keys = ["confirm_rate", "disposal_rate", "on_time_rate", "overdue"];
   replace(
@@ -188,6 +266,8 @@ function render() {
   if (!data) return;
   renderKpis(data);
   renderCharts(data);
+  renderSignals(data);
+  renderNamed(data);
   renderOverdue(data);
 }
 
