@@ -7,7 +7,7 @@ import datetime as dt
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,10 +52,22 @@ class Live:
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
+    def case(self, case_id: int) -> dict[str, Any]:
+        """The case as the API has it now."""
+        with self.client() as client:
+            r = client.get(f"/v1/cases/{case_id}")
+            assert r.status_code == 200, r.text
+            body: dict[str, Any] = r.json()
+            return body
+
 
 @contextmanager
-def live_service(data_dir: Path) -> Iterator[Live]:
-    config = write_config(data_dir / "cameras.yaml", [PUSH_CAMERA, SECOND_CAMERA])
+def live_service(
+    data_dir: Path, cameras: Sequence[dict[str, Any]] = (PUSH_CAMERA, SECOND_CAMERA)
+) -> Iterator[Live]:
+    """The service on ``cameras`` (by default cam-01 and cam-02, alike), its data in
+    ``data_dir``, with REVIEWER as a user."""
+    config = write_config(data_dir / "cameras.yaml", cameras)
     settings = Settings(
         data_dir=data_dir,
         config=config,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 import pytest
 
@@ -29,14 +28,6 @@ def selected_id(w: Watched) -> int:
 def queue_ids(w: Watched) -> list[int]:
     ids = w.page.eval_on_selector_all("#queue li[data-id]", "els => els.map(e => +e.dataset.id)")
     return [int(i) for i in ids]
-
-
-def case(live: Live, case_id: int) -> dict[str, Any]:
-    with live.client() as client:
-        r = client.get(f"/v1/cases/{case_id}")
-        assert r.status_code == 200, r.text
-        body: dict[str, Any] = r.json()
-        return body
 
 
 def wait_for_queue(w: Watched, count: int) -> None:
@@ -84,11 +75,11 @@ def test_work_the_queue_by_keyboard(watched: Watched, live: Live) -> None:
     page.keyboard.press("Enter")
     assert "已修改" in page.inner_text("#box-value")
     shown = [float(v) for v in (page.get_attribute("#box-value", "data-box") or "").split(",")]
-    before = case(live, 5)
+    before = live.case(5)
     assert before["status"] == "draft"
     page.keyboard.press("y")
     wait_for_queue(watched, 4)
-    after = case(live, 5)
+    after = live.case(5)
     assert after["status"] == "confirmed"
     detected = after["detected_box"]
     box = after["box"]
@@ -103,7 +94,7 @@ def test_work_the_queue_by_keyboard(watched: Watched, live: Live) -> None:
     assert page.is_visible("#reject-dialog")
     page.keyboard.press("3")
     wait_for_queue(watched, 3)
-    stall = case(live, 4)
+    stall = live.case(4)
     assert (stall["status"], stall["reject_reason"]) == ("rejected", "permitted")
 
     # X, J, X: select two; Shift+N then 1: reject both as false positives
@@ -117,7 +108,7 @@ def test_work_the_queue_by_keyboard(watched: Watched, live: Live) -> None:
     page.keyboard.press("1")
     wait_for_queue(watched, 1)
     for case_id in (3, 2):
-        body = case(live, case_id)
+        body = live.case(case_id)
         assert (body["status"], body["reject_reason"]) == ("rejected", "false_positive")
     assert queue_ids(watched) == [1]
 
@@ -130,7 +121,7 @@ def test_work_the_queue_by_keyboard(watched: Watched, live: Live) -> None:
     page.keyboard.type("已由城管现场处理")
     page.keyboard.press("Enter")
     wait_for_queue(watched, 0)
-    flyer = case(live, 1)
+    flyer = live.case(1)
     assert (flyer["reject_reason"], flyer["review_note"]) == ("other", "已由城管现场处理")
     assert page.inner_text("#queue") == "没有待审核的案件"
 
@@ -153,7 +144,7 @@ def test_an_api_error_is_shown(watched: Watched, live: Live) -> None:
     alert = page.locator("#error")
     alert.wait_for(state="visible")
     assert f"#{target}" in alert.inner_text() and "is rejected" in alert.inner_text()
-    assert case(live, target)["status"] == "rejected"
+    assert live.case(target)["status"] == "rejected"
     page.keyboard.press("Escape")
     assert not alert.is_visible()
 

@@ -267,11 +267,13 @@ async function decide(cases, bodyOf) {
   showCase();
 }
 
+// a new static object is confirmed by naming it
+const unnamed = (c) => c.violation === SCENE_VIOLATION && !(st.edits.get(c.id) || {}).label;
+
 function confirmCurrent() {
   const c = current();
   if (!c) return;
-  if (c.violation === SCENE_VIOLATION && !(st.edits.get(c.id) || {}).label) {
-    // a new static object is confirmed by naming it
+  if (unnamed(c)) {
     toast(t("name.first"));
     focusClass();
     return;
@@ -293,6 +295,14 @@ function selectedCases() {
 function bulkConfirm() {
   const cases = selectedCases();
   if (!cases.length) return showError(t("bulk.none"));
+  const first = cases.find(unnamed);
+  if (first) {
+    // the whole selection waits: name it, or take it out of the selection (X)
+    pick(st.cases.indexOf(first));
+    toast(t("name.first"));
+    focusClass();
+    return;
+  }
   decide(cases, confirmBody);
 }
 
