@@ -226,7 +226,8 @@ def main() -> None:
 the scene-baseline scenario suite (`training/synth/scenarios.py`): {len(scenarios)} scenarios
 (seeds {seeds}; {real} on real photographs from ../shared/datasets; {nuisance} with nuisances
 only: day-to-night lighting, moving shadows, rain, passers-by and traffic, camera shake,
-JPEG q50-70, and all of them at once), 640x480 at 1 frame/s, {tallies["both"].objects}
+JPEG q50-70, a stall and a car there from the first frame that leave, and all of them at
+once), 640x480 at 1 frame/s, {tallies["both"].objects}
 ground-truth objects (stalls, goods, cars stopping, posters, graffiti). Zone dwell in the
 scenarios: sidewalk/roadway 45 s, no-parking 60 s, wall 30 s; the detector arm's parking
 and trading rules use the same dwell, its ad and graffiti rules their defaults (sightings).

@@ -24,6 +24,11 @@ MIN_OVERLAP = 0.3
 TOLERANCE_S = 15.0
 OBJECT_PRESETS = [n for n, (objects, _) in PRESETS.items() if objects]
 NUISANCE_PRESETS = [n for n, (objects, _) in PRESETS.items() if not objects]
+# the object presets at three seeds; the nuisance-only ones (150 s clips, the slow part)
+# at two, but for departures, the newest. Seeds 3-5 were run by hand: all pass but one
+# pale stall of seed 4 whose umbrella is in the sky's ignore band (mixed_day)
+OBJECT_SEEDS = [0, 1, 2]
+NUISANCE_CASES = [(n, s) for s in (0, 1) for n in NUISANCE_PRESETS] + [("departure", 2)]
 
 
 @functools.lru_cache(maxsize=64)
@@ -52,15 +57,14 @@ def _check_found(scenario: Scenario, events: Sequence[tuple[float, SceneEvent]])
 
 
 @pytest.mark.parametrize("name", OBJECT_PRESETS)
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed", OBJECT_SEEDS)
 def test_fires_once_on_each_new_object(name: str, seed: int) -> None:
     scenario, events = _events(name, seed)
     assert scenario.objects
     _check_found(scenario, events)
 
 
-@pytest.mark.parametrize("name", NUISANCE_PRESETS)
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize(("name", "seed"), NUISANCE_CASES)
 def test_silent_on_nuisances(name: str, seed: int) -> None:
     scenario, events = _events(name, seed)
     reached = [e for _, e in events if e.kind == "reached"]
@@ -105,7 +109,7 @@ BOX_SKIP: Box = (230.0, 140.0, 290.0, 200.0)
 def _scene() -> npt.NDArray[np.uint8]:
     rng = np.random.default_rng(3)
     tiles = rng.integers(90, 170, (H // 8, W // 8, 3)).astype(np.uint8)
-    return cv2.resize(tiles, (W, H), interpolation=cv2.INTER_NEAREST)
+    return np.asarray(cv2.resize(tiles, (W, H), interpolation=cv2.INTER_NEAREST), np.uint8)
 
 
 def _with(boxes: Sequence[Box], k: int) -> npt.NDArray[np.uint8]:
@@ -154,6 +158,30 @@ def test_object_leaving_ends_its_candidate() -> None:
     _play(base, 25, [BOX_WALK], start=5)
     events = _play(base, 15, start=30)
     assert [e.kind for e in events if e.kind != "seen"] == ["ended"]
+
+
+def test_object_there_from_the_start_that_leaves_is_no_case() -> None:
+    # in the warm-up (so in the empty scene) and then gone: the ground that shows where
+    # they stood differs from the learnt scene, but it is no new object
+    base = SceneBaseline([WALK, WALL], FAST)
+    _play(base, 10, [BOX_WALK, BOX_WALL])
+    events = _play(base, 40, start=10)
+    assert not events
+
+
+def test_shake_neither_opens_cases_nor_hides_a_new_object() -> None:
+    base = SceneBaseline([WALK, WALL], FAST)
+    rng = np.random.default_rng(5)
+    events: list[SceneEvent] = []
+    for k in range(40):
+        frame = _with([BOX_WALK] if k >= 8 else [], k)
+        dx, dy = rng.integers(-3, 4, 2)
+        shift = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
+        shaken = cv2.warpAffine(frame, shift, (W, H), borderMode=cv2.BORDER_REFLECT)
+        events += base.update(np.asarray(shaken, np.uint8), float(k))
+    reached = _kinds(events, "reached")
+    assert len(reached) == 1 and box_overlap(reached[0].box, BOX_WALK)[0] > 0.6
+    assert {e.key for e in events} == {reached[0].key}
 
 
 def test_ignore_zone_is_masked_out() -> None:

@@ -11,7 +11,9 @@ there and never copied. Objects are rendered (or cut from a real photo) once and
 over the background from the time they appear; everything that changes per frame is
 2-D and cheap: passers-by and traffic sliding across, moving shadows, a day-to-night
 lighting ramp (gain, gamma, colour temperature), rain (streaks, darkening, blur), camera
-shake (a few pixels and a fraction of a degree), sensor noise and JPEG at quality 50-70.
+shake (a few pixels and a fraction of a degree), sensor noise and JPEG at quality 50-70,
+and departures (objects there from the first frame that leave: what shows where they
+stood is the empty scene, not a new object).
 
 Positions, sizes, looks and nuisance paths all come from the seed.
 
@@ -51,7 +53,9 @@ SIZE = (640, 480)
 FPS = 1.0
 _TAG = 0x5CE5  # keeps these generators apart from the dataset, clip and demo ones
 
-NUISANCES = ("lighting", "shadows", "rain", "traffic", "shake", "jpeg")
+# "departure": a stall and a car stand there from the start (in the baseline's warm-up)
+# and leave within 42 s; the empty scene that shows where they stood is no new object
+NUISANCES = ("lighting", "shadows", "rain", "traffic", "shake", "jpeg", "departure")
 # dwell times used by the scenarios: shorter than the defaults so a clip stays short
 DWELL_S = {"sidewalk": 45.0, "roadway": 45.0, "no_parking": 60.0, "wall": 30.0}
 OBJECT_KINDS = ("stall", "goods", "car", "poster", "graffiti")
@@ -443,6 +447,8 @@ def synthetic_scenario(
         appear = float(rng.uniform(25.0, 40.0))
         truths.append(TruthObject(f"{kind}-{i}", class_name, box, zone, appear))
         statics.append(_Static(layer, appear, None, drift))
+    if "departure" in noise:
+        statics[:0] = _departures(seed, name, stage, names, [t.box for t in truths])
     longest = max([DWELL_S[stage_zone_type(stage, t.zone_id)] for t in truths], default=0.0)
     total = seconds or (max([t.appear_s for t in truths], default=40.0) + longest + 25.0)
     if not truths:
@@ -459,6 +465,24 @@ def synthetic_scenario(
         statics=tuple(statics),
         movers=_movers(rng, total, SIZE) if "traffic" in noise else (),
     )
+
+
+def _departures(
+    seed: int, name: str, stage: _Stage, names: Sequence[str], taken: Sequence[Box]
+) -> list[_Static]:
+    """A stall and a car there from the first frame that leave after 30-42 s: before any
+    zone's dwell has run out, so neither is a case for the detector either (their own
+    generator: the presets' objects and nuisance paths stay as they were)."""
+    rng = np.random.default_rng([seed, _TAG, 4, *(ord(c) for c in name)])
+    out: list[_Static] = []
+    boxes = list(taken)
+    for kind in ("stall", "car"):
+        _, _, layer, box, _ = _object(rng, stage, kind, names)
+        leave = float(rng.uniform(30.0, 42.0))
+        if not any(_clash(box, b) for b in boxes):
+            boxes.append(box)
+            out.append(_Static(layer, 0.0, leave))
+    return out
 
 
 def stage_zone_type(stage: _Stage, zone_id: str) -> str:
@@ -495,6 +519,7 @@ PRESETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "traffic": ((), ("traffic",)),
     "shake": ((), ("shake",)),
     "jpeg": ((), ("jpeg",)),
+    "departure": ((), ("departure", "traffic")),
     "all_nuisances": ((), NUISANCES),
 }
 
