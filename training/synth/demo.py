@@ -94,7 +94,7 @@ class DemoClip:
 
 
 @dataclass(frozen=True)
-class _Script:
+class Script:
     """Where things stand (metres, axes as in ``training.synth.camera``) and when (seconds)."""
 
     # camera on a pole arm over the kerb lane: x, height, degrees turned from facing our
@@ -121,7 +121,8 @@ class _Script:
     )
 
 
-_SCRIPT = _Script()
+# the demo street's camera, culprits and furniture (the scenario suite stages the same street)
+SCRIPT = Script()
 _STREET = Street(
     sidewalk=5.0,
     lanes=2,
@@ -159,11 +160,11 @@ def render_demo_clip(
     seed: int = 0, size: tuple[int, int] = (640, 480), seconds: float = 60.0, fps: float = 2.0
 ) -> DemoClip:
     """The demo clip; deterministic in its arguments."""
-    return _render(seed, size, seconds, fps, _SCRIPT)
+    return _render(seed, size, seconds, fps, SCRIPT)
 
 
 def _render(
-    seed: int, size: tuple[int, int], seconds: float, fps: float, script: _Script
+    seed: int, size: tuple[int, int], seconds: float, fps: float, script: Script
 ) -> DemoClip:
     if fps <= 0 or seconds <= 0:
         raise ValueError(f"seconds and fps must be positive, got seconds={seconds}, fps={fps}")
@@ -171,7 +172,7 @@ def _render(
     if count < 2:
         raise ValueError(f"a clip needs at least 2 frames, got {count} ({seconds} s at {fps} fps)")
     names = load_taxonomy().names
-    scene = _stage(np.random.default_rng([seed, _TAG, 0]), size, script)
+    scene = stage(np.random.default_rng([seed, _TAG, 0]), size, script)
     actors = _actors(seed, scene, script)
     photo = random_photo(np.random.default_rng([seed, _TAG, 99]), scene.light)
     # a clean, steady camera: no blur, a little noise that changes every frame
@@ -181,14 +182,14 @@ def _render(
     for k in range(count):
         t = k / fps
         canvas = scene.render([p for p in (a.prop_at(t) for a in actors) if p is not None])
-        for track, box in _boxes(canvas, names).items():
+        for track, box in visible_boxes(canvas, names).items():
             if track in tracks:
                 tracks[track].append((t, box))
         gain = 1.0 + 0.04 * np.sin(2 * np.pi * k / count)  # one slow swell per loop
         noise = np.random.default_rng([seed, _TAG, 7, k])
         frames.append(develop(canvas.image, photo, noise, canvas.lights, gain=gain))
     end = [p for p in (a.prop_at(np.inf) for a in actors if a.settled_s is not None) if p]
-    settled = _boxes(scene.render(end), names)
+    settled = visible_boxes(scene.render(end), names)
     objects = tuple(
         ScriptedObject(
             key=a.key,
@@ -205,7 +206,8 @@ def _render(
     return DemoClip(tuple(frames), float(fps), _zones(scene, script), objects, seed)
 
 
-def _boxes(canvas: Canvas, names: Sequence[str]) -> dict[int, Box]:
+def visible_boxes(canvas: Canvas, names: Sequence[str]) -> dict[int, Box]:
+    """Per track id, the box of each object of ``names`` visible enough to label."""
     labels = canvas.labels(names, min_visible=MIN_VISIBLE, min_inside=MIN_INSIDE, min_size=MIN_BOX)
     assert labels.tracker_id is not None
     return {
@@ -214,7 +216,7 @@ def _boxes(canvas: Canvas, names: Sequence[str]) -> dict[int, Box]:
     }
 
 
-def _camera(size: tuple[int, int], script: _Script) -> Camera:
+def _camera(size: tuple[int, int], script: Script) -> Camera:
     x, height, alpha, pitch, hfov = script.cam
     a = np.deg2rad(alpha)
     return Camera.look(
@@ -226,7 +228,7 @@ def _camera(size: tuple[int, int], script: _Script) -> Camera:
     )
 
 
-def _stage(rng: np.random.Generator, size: tuple[int, int], script: _Script) -> Scene:
+def stage(rng: np.random.Generator, size: tuple[int, int], script: Script) -> Scene:
     """Sky, facades without flyers or graffiti, the street and a little furniture."""
     cam, light, st = _camera(size, script), _LIGHT, _STREET
     canvas = Canvas(*size)
@@ -255,7 +257,7 @@ def _stage(rng: np.random.Generator, size: tuple[int, int], script: _Script) -> 
     return Scene(cam, light, st, canvas, props)
 
 
-def _actors(seed: int, scene: Scene, script: _Script) -> list[_Actor]:
+def _actors(seed: int, scene: Scene, script: Script) -> list[_Actor]:
     st, cam, kh = scene.street, scene.cam, scene.street.kerb_height
 
     def rng(key: int, look: int) -> np.random.Generator:
@@ -371,7 +373,7 @@ def _drive(
     return prop_at
 
 
-def _banner(rng: np.random.Generator, cam: Camera, script: _Script, kh: float) -> Prop:
+def _banner(rng: np.random.Generator, cam: Camera, script: Script, kh: float) -> Prop:
     """A cloth ad banner hung flat on our facade."""
     w, h = script.banner_size
     centre = np.array([0.02, kh + script.banner_y + h / 2, script.banner_z + w / 2])
@@ -386,27 +388,27 @@ def _banner(rng: np.random.Generator, cam: Camera, script: _Script, kh: float) -
     return Prop("outdoor_ad", base, (w / 2, 0.05), [piece], contact=0.0)
 
 
-def _zones(scene: Scene, script: _Script) -> tuple[Zone, ...]:
+def _zones(scene: Scene, script: Script) -> tuple[Zone, ...]:
     st, cam, kh = scene.street, scene.cam, scene.street.kerb_height
     z0, z1 = script.park_z - 5.0, script.park_z + 5.0
-    bay = _quad((st.kerb + 0.1, 0.0, z0), (st.kerb + 2.9, 0.0, z0), (st.kerb + 2.9, 0.0, z1))
-    pavement = _quad((0.5, kh, -20.0), (st.kerb - 0.2, kh, -20.0), (st.kerb - 0.2, kh, 60.0))
+    bay = quad((st.kerb + 0.1, 0.0, z0), (st.kerb + 2.9, 0.0, z0), (st.kerb + 2.9, 0.0, z1))
+    pavement = quad((0.5, kh, -20.0), (st.kerb - 0.2, kh, -20.0), (st.kerb - 0.2, kh, 60.0))
     b0, b1 = script.banner_z - 1.0, script.banner_z + script.banner_size[0] + 1.0
-    wall = _quad((0.0, kh + 1.4, b0), (0.0, kh + 1.4, b1), (0.0, kh + 3.7, b1))
+    wall = quad((0.0, kh + 1.4, b0), (0.0, kh + 1.4, b1), (0.0, kh + 3.7, b1))
     return (
-        Zone(id=NO_PARKING, type="no_parking", polygon=_outline(cam, bay), name="路边禁停区"),
-        Zone(id=PAVEMENT, type="sidewalk", polygon=_outline(cam, pavement), name="人行道"),
-        Zone(id=WALL, type="ad_prohibited", polygon=_outline(cam, wall), name="禁止张贴墙面"),
+        Zone(id=NO_PARKING, type="no_parking", polygon=image_outline(cam, bay), name="路边禁停区"),
+        Zone(id=PAVEMENT, type="sidewalk", polygon=image_outline(cam, pavement), name="人行道"),
+        Zone(id=WALL, type="ad_prohibited", polygon=image_outline(cam, wall), name="禁止张贴墙面"),
     )
 
 
-def _quad(a: tuple[float, ...], b: tuple[float, ...], c: tuple[float, ...]) -> F64:
+def quad(a: tuple[float, ...], b: tuple[float, ...], c: tuple[float, ...]) -> F64:
     """The parallelogram a, b, c, a + c - b."""
     pa, pb, pc = np.array(a), np.array(b), np.array(c)
     return np.stack([pa, pb, pc, pa + pc - pb])
 
 
-def _outline(cam: Camera, quad: F64) -> tuple[tuple[float, float], ...]:
+def image_outline(cam: Camera, quad: F64) -> tuple[tuple[float, float], ...]:
     """A planar quad's outline in the image, cut to the frame."""
     uv = cam.project_polygon(quad)
     if uv is None:

@@ -40,7 +40,7 @@ import numpy.typing as npt
 from detector.taxonomy import load_taxonomy
 from detector.zones import Zone
 from training.synth import printed, sprites, trading, vehicles
-from training.synth.demo import _SCRIPT, _boxes, _outline, _quad, _stage
+from training.synth.demo import SCRIPT, image_outline, quad, stage, visible_boxes
 from training.synth.furniture import pedestrian
 from training.synth.mesh import Pose
 from training.synth.scene import Scene
@@ -274,35 +274,40 @@ class _Stage:
 
 @functools.lru_cache(maxsize=4)
 def _stage_for(seed: int) -> _Stage:
-    scene = _stage(np.random.default_rng([seed, _TAG, 0]), SIZE, _SCRIPT)
+    scene = stage(np.random.default_rng([seed, _TAG, 0]), SIZE, SCRIPT)
     empty = scene.render().image.astype(np.float32)
     st, cam, kh = scene.street, scene.cam, scene.street.kerb_height
-    pavement = _quad((0.3, kh, 1.0), (st.kerb - 0.2, kh, 1.0), (st.kerb - 0.2, kh, 40.0))
-    bay = _quad((st.kerb + 0.1, 0.0, 2.0), (st.kerb + 2.9, 0.0, 2.0), (st.kerb + 2.9, 0.0, 30.0))
+    pavement = quad((0.3, kh, 1.0), (st.kerb - 0.2, kh, 1.0), (st.kerb - 0.2, kh, 40.0))
+    bay = quad((st.kerb + 0.1, 0.0, 2.0), (st.kerb + 2.9, 0.0, 2.0), (st.kerb + 2.9, 0.0, 30.0))
     lane = st.lane_centre(1)
-    road = _quad((lane - 1.6, 0.0, 2.0), (lane + 1.6, 0.0, 2.0), (lane + 1.6, 0.0, 40.0))
-    wall = _quad((0.0, kh + 1.2, 1.0), (0.0, kh + 1.2, 20.0), (0.0, kh + 3.8, 20.0))
+    road = quad((lane - 1.6, 0.0, 2.0), (lane + 1.6, 0.0, 2.0), (lane + 1.6, 0.0, 40.0))
+    wall = quad((0.0, kh + 1.2, 1.0), (0.0, kh + 1.2, 20.0), (0.0, kh + 3.8, 20.0))
     w, h = SIZE
     zones = (
         Zone(
             id="pavement",
             type="sidewalk",
-            polygon=_outline(cam, pavement),
+            polygon=image_outline(cam, pavement),
             static_dwell_s=DWELL_S["sidewalk"],
         ),
         Zone(
             id="kerb-bay",
             type="no_parking",
-            polygon=_outline(cam, bay),
+            polygon=image_outline(cam, bay),
             static_dwell_s=DWELL_S["no_parking"],
         ),
         Zone(
             id="road",
             type="roadway",
-            polygon=_outline(cam, road),
+            polygon=image_outline(cam, road),
             static_dwell_s=DWELL_S["roadway"],
         ),
-        Zone(id="facade", type="wall", polygon=_outline(cam, wall), static_dwell_s=DWELL_S["wall"]),
+        Zone(
+            id="facade",
+            type="wall",
+            polygon=image_outline(cam, wall),
+            static_dwell_s=DWELL_S["wall"],
+        ),
         Zone(id="sky", type="ignore", polygon=((0, 0), (w, 0), (w, 0.08 * h), (0, 0.08 * h))),
     )
     return _Stage(scene, empty, zones)
@@ -316,7 +321,7 @@ def _rendered(stage: _Stage, prop: Prop, names: Sequence[str]) -> tuple[_Layer, 
     changed = (np.abs(image - stage.empty).sum(axis=2) > 6).astype(np.float32)
     changed = cv2.dilate(changed, np.ones((3, 3), np.uint8))
     alpha = cv2.GaussianBlur(changed, (0, 0), 0.7)[..., None]
-    box = _boxes(canvas, names).get(1) if prop.class_name else (0.0, 0.0, 1.0, 1.0)
+    box = visible_boxes(canvas, names).get(1) if prop.class_name else (0.0, 0.0, 1.0, 1.0)
     if box is None:
         raise ValueError(f"{prop.class_name} is not visible from the camera")
     return _Layer.cut(image, np.asarray(alpha, np.float32)), box
