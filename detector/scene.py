@@ -729,12 +729,7 @@ class SceneBaseline:
                 del s.tracks[key]
                 if track.started:
                     s.pending.append(self._event("ended", track))
-        s.background[area] = s.last.bgr[area]
-        s.age[area] = 0.0
-        s.since[area] = np.inf
-        if s.held_since is not None:
-            s.held_since[area] = np.inf
-        self._ref = None
+        self._relearn(s.last, area, ())
 
     # -- geometry -------------------------------------------------------------------------
 
