@@ -26,6 +26,7 @@ from serve.cli import main
 from serve.demo import demo_camera, demo_expectations, ensure_demo_clip
 from serve.settings import Settings
 from tests.serve.service import ADMIN_HEADERS, ADMIN_TOKEN, T0
+from tests.serve.test_demo import read_frames
 
 Frame = npt.NDArray[np.uint8]
 Box = tuple[float, float, float, float]
@@ -34,19 +35,6 @@ Box = tuple[float, float, float, float]
 # find the demo clip's car and stall but not its banner; at 384 px all three
 CURRENT_IMGSZ, FINE_TUNE_IMGSZ = 448, 384
 BEFORE_SWAP_S = 35.0  # clip seconds pushed before the reviews (car and stall cases open)
-
-
-def clip_frames(path: Path) -> list[Frame]:
-    """The frames of the demo clip as the demo camera reads them (MPEG-4 decoded)."""
-    cap = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        frames.append(np.asarray(frame, np.uint8))
-    cap.release()
-    return frames
 
 
 def write_clip_dataset(root: Path, splits: dict[str, Sequence[tuple[int, float]]]) -> Path:
@@ -202,7 +190,7 @@ def test_reviews_fine_tune_promote_and_hot_swap(
     assert (registry / "current").read_text().strip() == "sw-0.1.0"
 
     data_dir = tmp_path / "service"
-    frames = clip_frames(ensure_demo_clip(data_dir))
+    frames = read_frames(ensure_demo_clip(data_dir))
     settings = Settings(
         data_dir=data_dir,
         model=registry / "current",
