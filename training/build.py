@@ -9,7 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from detector.taxonomy import Taxonomy, load_taxonomy
-from training.importer import Recipe, import_recipe, load_recipe, resolve_source_path
+from training.importer import import_recipe
+from training.negatives import CropSpec, write_crops
+from training.readers import AnnotationError, read_source
+from training.recipe import NegativesSpec, Recipe, load_recipe, resolve_source_path
+from training.splits import source_images_base
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +58,12 @@ def build_dataset(
                         f"{recipe_path}: synth.background_source {spec.background_source!r} "
                         "is not a source of this recipe"
                     )
+                # every real source, so photos are grouped (and split) as in the final import
                 stage = Recipe(
                     name=recipe.name,
                     val_fraction=recipe.val_fraction,
                     max_side=recipe.max_side,
-                    sources=real,
+                    sources=[s for s in recipe.sources if not (s.synthetic or s.derived_from)],
                 )
                 manifest = import_recipe(
                     stage, recipe_dir, out, taxonomy=taxonomy, progress=progress
@@ -76,6 +81,8 @@ def build_dataset(
                 sequences=spec.sequences,
                 progress=progress,
             )
+    if recipe.negatives is not None:
+        _write_negatives(recipe, recipe.negatives, recipe_dir)
     return import_recipe(
         recipe,
         recipe_dir,
@@ -83,6 +90,39 @@ def build_dataset(
         taxonomy=taxonomy,
         progress=progress,
         recipe_path=_display_path(recipe_path),
+    )
+
+
+def _write_negatives(recipe: Recipe, spec: NegativesSpec, recipe_dir: Path) -> None:
+    """Background crops of the photos of the source that the recipe's derived source names."""
+    derived = [s for s in recipe.sources if s.derived_from]
+    if len(derived) != 1:
+        raise ValueError(
+            f"recipe {recipe.name!r}: a 'negatives' section needs exactly one source with "
+            f"derived_from, found {len(derived)}"
+        )
+    parent = next((s for s in recipe.sources if s.name == derived[0].derived_from), None)
+    if parent is None:
+        raise ValueError(
+            f"recipe {recipe.name!r}: source {derived[0].name!r} is derived_from "
+            f"{derived[0].derived_from!r}, which is not a source of the recipe"
+        )
+    root = resolve_source_path(parent, recipe_dir)
+    errors: list[str] = []
+    samples = list(read_source(parent.format, root, errors))
+    if errors:
+        raise AnnotationError(f"source {parent.name!r}: " + "\n".join(errors))
+    out = resolve_source_path(derived[0], recipe_dir)
+    if out.exists():
+        shutil.rmtree(out)
+    kept = {name for name, target in parent.class_map.items() if target is not None}
+    write_crops(
+        samples,
+        source_images_base(parent, root, None),
+        kept,
+        out,
+        CropSpec(spec.per_image, spec.min_side, spec.max_side),
+        seed=spec.seed,
     )
 
 

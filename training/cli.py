@@ -47,7 +47,8 @@ def _print_counts(manifest: dict[str, Any]) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from training.importer import Recipe, SourceSpec, import_recipe, load_recipe
+    from training.importer import import_recipe
+    from training.recipe import Recipe, SourceSpec, load_recipe
 
     if args.recipe:
         recipe, recipe_dir = load_recipe(args.recipe), args.recipe.resolve().parent
@@ -132,6 +133,19 @@ def _from_reviews(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_overrides(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings as ultralytics arguments; values parsed as YAML scalars."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set {pair!r}: expected KEY=VALUE")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
 def _train(args: argparse.Namespace) -> int:
     from training.train import TrainConfig, resume, train
 
@@ -162,6 +176,14 @@ def _train(args: argparse.Namespace) -> int:
             close_mosaic=args.close_mosaic,
             fraction=args.fraction,
             cache=args.cache,
+            time_h=args.time,
+            freeze=args.freeze,
+            optimizer=args.optimizer,
+            lr0=args.lr0,
+            warmup_epochs=args.warmup_epochs,
+            patience=args.patience,
+            copy_to=args.copy_to,
+            extra=_train_overrides(args.set),
         )
         result = train(cfg, argv=_argv())
     print(f"best weights: {result.best} ({result.record['wall_s']:.0f} s)")
@@ -291,7 +313,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default="cpu", help="cpu, or a GPU: cuda:0 (AMP on)")
+    p.add_argument(
+        "--time",
+        type=float,
+        help="wall-clock budget in hours: the schedule fits the epochs to it and training "
+        "stops when it is spent; best.pt and last.pt are saved after every epoch",
+    )
+    p.add_argument("--freeze", type=int, help="freeze the first N layers (10: the backbone)")
+    p.add_argument("--optimizer", default="auto", help="SGD, AdamW, ... (auto: ultralytics')")
+    p.add_argument("--lr0", type=float, help="initial learning rate")
+    p.add_argument("--warmup-epochs", type=float)
+    p.add_argument("--patience", type=int, default=50, help="epochs without improvement")
+    p.add_argument(
+        "--copy-to",
+        type=Path,
+        help="copy best.pt, last.pt and results.csv here after every epoch (a GPU "
+        "machine's output folder, so a run cut off at its limit still returns its best)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other ultralytics training argument (repeatable), e.g. warmup_bias_lr=0",
+    )
     p.add_argument("--project", type=Path, default=Path("runs/train"))
     p.add_argument("--name", default="streetwatch")
     p.add_argument("--close-mosaic", type=int, default=2)

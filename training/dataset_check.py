@@ -1,8 +1,10 @@
 """`streetwatch data check`: walk a YOLO dataset and collect every problem, not the first.
 
 Bad label lines (file and line number), undecodable images, labels without an
-image, and identical images in two splits (train/val leakage) are problems;
-images without a label file are background images and only counted.
+image, and copies of one photo in two splits (train/val leakage: identical files,
+Roboflow ``.rf.`` copies, near-identical images by perceptual hash; see
+`training.photos`) are problems; images without a label file are background images
+and only counted.
 """
 
 from __future__ import annotations
@@ -15,8 +17,17 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 from tqdm import tqdm
 
+from training.photos import (
+    MAX_DISTANCE,
+    RF_MARK,
+    PhotoItem,
+    group_photos,
+    is_flat,
+    perceptual_hash,
+)
 from training.yolo_dataset import (
     DatasetError,
     DatasetSpec,
@@ -99,23 +110,80 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def _digest_and_decode(path: Path) -> tuple[str | None, bool]:
-    """(sha256, decodes) of an image file; sha256 is None when it cannot be read."""
+@dataclass(frozen=True)
+class _Digest:
+    sha256: str | None  # None: the file cannot be read
+    decodes: bool
+    phash: tuple[int, int] | None  # None: undecodable or flat
+
+
+def _digest_and_decode(path: Path) -> _Digest:
     try:
         data = path.read_bytes()
     except OSError:
-        return None, False
+        return _Digest(None, False, None)
     # A reduced decode still fails on anything cv2.imread would reject, and is much faster.
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_4)
-    return hashlib.sha256(data).hexdigest(), image is not None
+    phash = None
+    if image is not None:
+        grey: npt.NDArray[np.uint8] = np.asarray(image, dtype=np.uint8)
+        phash = None if is_flat(grey) else perceptual_hash(grey)
+    return _Digest(hashlib.sha256(data).hexdigest(), image is not None, phash)
 
 
-def check_dataset(spec: DatasetSpec, *, workers: int = 4, progress: bool = True) -> CheckReport:
+def _cross_split_photos(
+    photos: list[tuple[str, Path, tuple[int, int] | None]], max_distance: int
+) -> list[Problem]:
+    """One problem per photo with copies in more than one split (beyond identical files,
+    which the sha256 pass reports): same ``.rf.`` stem in one folder, or near hashes."""
+    # Roboflow copies share their ``.rf.`` stem wherever they lie; other names are only
+    # the same photo within one folder (``images/train/0.jpg`` and ``images/val/0.jpg`` differ)
+    items = [
+        PhotoItem("" if RF_MARK in image.name else str(image.parent), image.name, *(h or (0, 0)))
+        for _, image, h in photos
+    ]
+    groups = group_photos(
+        items, max_distance=max_distance, compare=[h is not None for *_, h in photos]
+    )
+    members: dict[int, list[tuple[str, Path]]] = {}
+    for g, (split, image, _) in zip(groups, photos, strict=True):
+        members.setdefault(g, []).append((split, image))
+    problems = []
+    for group in members.values():
+        by_split: dict[str, list[Path]] = {}
+        for split, image in group:
+            by_split.setdefault(split, []).append(image)
+        if len(by_split) < 2:
+            continue
+        first, *rest = sorted(by_split)
+        for split in rest:
+            others = ", ".join(str(p) for p in by_split[first][:3])
+            more = len(by_split[first]) - 3
+            problems.append(
+                Problem(
+                    by_split[split][0],
+                    None,
+                    f"the same photo as {len(by_split[first])} {first} image(s) ({others}"
+                    f"{f' and {more} more' if more > 0 else ''}): {len(by_split[split])} "
+                    f"{split} image(s) of it ({first}/{split} leakage by photo)",
+                )
+            )
+    return problems
+
+
+def check_dataset(
+    spec: DatasetSpec,
+    *,
+    workers: int = 4,
+    progress: bool = True,
+    max_distance: int = MAX_DISTANCE,
+) -> CheckReport:
     """Walk every split of ``spec`` and collect every problem found."""
     problems: list[Problem] = []
     stats: dict[str, SplitStats] = {}
     expected_labels: set[Path] = set()
     seen: dict[str, tuple[str, Path]] = {}  # sha256 -> (split, first image)
+    photos: list[tuple[str, Path, tuple[int, int] | None]] = []  # one per distinct file
     with ThreadPoolExecutor(max(1, workers)) as pool:
         for split in spec.splits:
             st = stats[split] = SplitStats(split, boxes_per_class=[0] * spec.nc)
@@ -127,13 +195,15 @@ def check_dataset(spec: DatasetSpec, *, workers: int = 4, progress: bool = True)
                 _count_labels(label, spec.nc, st, problems)
             results = pool.map(_digest_and_decode, images)
             bar = tqdm(results, total=len(images), desc=f"check {split}", disable=not progress)
-            for image, (digest, decodes) in zip(images, bar, strict=True):
-                if not decodes:
+            for image, d in zip(images, bar, strict=True):
+                if not d.decodes:
                     problems.append(Problem(image, None, "image cannot be decoded"))
-                if digest is None:
+                if d.sha256 is None:
                     continue
+                digest = d.sha256
                 if digest not in seen:
                     seen[digest] = (split, image)
+                    photos.append((split, image, d.phash))
                     continue
                 first_split, first = seen[digest]
                 if first_split == split:
@@ -143,6 +213,7 @@ def check_dataset(spec: DatasetSpec, *, workers: int = 4, progress: bool = True)
                     problems.append(
                         Problem(image, None, f"{message} ({first_split}/{split} leakage)")
                     )
+    problems += _cross_split_photos(photos, max_distance)
     list_files = {src for sources in spec.splits.values() for src in sources}
     for label_dir in sorted({p.parent for p in expected_labels}):
         if label_dir.is_dir():

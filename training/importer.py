@@ -2,8 +2,10 @@
 
 A recipe (YAML) names each source, its format, licence and class map. Every
 source class must appear in the class map (``null`` drops it, counted in the
-manifest), so nothing is silently lost. Images are split into train/val by a
-hash of their source path, so a re-import with more images keeps old splits.
+manifest), so nothing is silently lost. Images are grouped by the photo they show
+(`training.photos`: Roboflow's ``.rf.`` copies and near-identical images, across sources)
+and each group is split into train/val by a hash of its key, so no photo has copies on
+both sides and a re-import with more images keeps old splits.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 from collections import Counter
 from collections.abc import Iterable
@@ -21,76 +22,16 @@ from typing import Any
 
 import cv2
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tqdm import tqdm
 
 from detector.taxonomy import Taxonomy, load_taxonomy
+from training.photos import MAX_DISTANCE
 from training.provenance import git_revision, sha256_file
-from training.readers import AnnotationError, SourceFormat, SourceImage, read_source
+from training.readers import AnnotationError, read_source
+from training.recipe import Recipe, SourceSpec, resolve_source_path
+from training.splits import Loaded, LoadedSource, plan_splits, rel_path, source_images_base
 
 logger = logging.getLogger(__name__)
-
-
-class SourceSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    path: str
-    format: SourceFormat = "yolo"
-    images_dir: str | None = None  # COCO only
-    licence: str = "unknown"
-    synthetic: bool = False
-    class_map: dict[str, str | None] = Field(default_factory=dict)
-
-
-class SynthSpec(BaseModel):
-    """Synthetic scenes generated before import (the recipe's synthetic source is their output)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    count: int = Field(ge=1)
-    seed: int = 0
-    sequences: int = Field(0, ge=0)
-    background_ratio: float = Field(0.0, ge=0.0, le=1.0)
-    background_source: str | None = None  # a recipe source whose train images serve as backdrops
-
-
-class Recipe(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    synth: SynthSpec | None = None
-    val_fraction: float = Field(0.15, ge=0.0, lt=1.0)
-    max_side: int | None = Field(None, ge=32)
-    sources: list[SourceSpec] = Field(min_length=1)
-
-
-def default_shared_dir() -> Path:
-    """``../shared`` beside the repository, or ``$STREETWATCH_SHARED``."""
-    env = os.environ.get("STREETWATCH_SHARED")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared"
-
-
-def load_recipe(path: Path) -> Recipe:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return Recipe.model_validate(raw)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"cannot read recipe {path}: {exc}") from exc
-    except ValidationError as exc:
-        raise ValueError(f"invalid recipe {path}:\n{exc}") from exc
-
-
-def resolve_source_path(spec: SourceSpec, recipe_dir: Path) -> Path:
-    """Expand ``{shared}`` and make the path relative to the recipe file."""
-    expanded = spec.path.format(shared=default_shared_dir())
-    path = Path(expanded)
-    return path if path.is_absolute() else (recipe_dir / path).resolve()
-
-
-def is_val(source: str, rel_path: str, fraction: float) -> bool:
-    digest = hashlib.sha256(f"{source}/{rel_path}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") / 2**32 < fraction
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -130,26 +71,11 @@ def _check_class_map(spec: SourceSpec, taxonomy: Taxonomy, seen: Iterable[str]) 
         raise ValueError(f"source {spec.name!r}: class_map targets {bad} are not taxonomy classes")
 
 
-def import_recipe(
-    recipe: Recipe,
-    recipe_dir: Path,
-    out: Path,
-    *,
-    taxonomy: Taxonomy | None = None,
-    progress: bool = True,
-    recipe_path: str | None = None,
-) -> dict[str, Any]:
-    """Import every source of a recipe into ``out``; returns the manifest (also written)."""
-    taxonomy = taxonomy or load_taxonomy()
-    out.mkdir(parents=True, exist_ok=True)
-    files: list[dict[str, Any]] = []
-    sources: list[dict[str, Any]] = []
-    split_lists: dict[str, list[str]] = {"train": [], "val": []}
-    per_source_val: dict[str, list[str]] = {}
+def load_sources(recipe: Recipe, recipe_dir: Path, taxonomy: Taxonomy) -> Loaded:
+    """Read and check every source of a recipe before anything is written, so a bad
+    annotation never leaves a half-imported dataset behind."""
     errors: list[str] = []
-    # read and check every source before writing anything, so a bad annotation
-    # never leaves a half-imported dataset behind
-    loaded: list[tuple[SourceSpec, Path, Path | None, list[SourceImage]]] = []
+    loaded: Loaded = []
     for spec in recipe.sources:
         root = resolve_source_path(spec, recipe_dir)
         if not root.exists():
@@ -166,31 +92,48 @@ def import_recipe(
             if not s.image.exists()
         ]
         _check_class_map(spec, taxonomy, (o.name for s in samples for o in s.objects))
-        loaded.append((spec, root, images_dir, samples))
+        loaded.append(LoadedSource(spec, root, images_dir, samples))
     if errors:
         raise AnnotationError(
             f"{len(errors)} annotation problem(s); nothing was written:\n" + "\n".join(errors)
         )
-    for spec, root, images_dir, samples in loaded:
+    return loaded
+
+
+def import_recipe(
+    recipe: Recipe,
+    recipe_dir: Path,
+    out: Path,
+    *,
+    taxonomy: Taxonomy | None = None,
+    progress: bool = True,
+    recipe_path: str | None = None,
+    max_distance: int = MAX_DISTANCE,
+) -> dict[str, Any]:
+    """Import every source of a recipe into ``out``; returns the manifest (also written)."""
+    taxonomy = taxonomy or load_taxonomy()
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[dict[str, Any]] = []
+    sources: list[dict[str, Any]] = []
+    split_lists: dict[str, list[str]] = {"train": [], "val": []}
+    per_source_val: dict[str, list[str]] = {}
+    loaded = load_sources(recipe, recipe_dir, taxonomy)
+    photos = plan_splits(loaded, recipe.val_fraction, max_distance)
+    for src in loaded:
+        spec, root, samples = src.spec, src.root, src.samples
         (out / "images" / spec.name).mkdir(parents=True, exist_ok=True)
         (out / "labels" / spec.name).mkdir(parents=True, exist_ok=True)
         kept: Counter[str] = Counter()
         dropped: Counter[str] = Counter()
         split_counts: dict[str, Counter[str]] = {"train": Counter(), "val": Counter()}
         n_images = Counter[str]()
+        photo_keys: dict[str, set[str]] = {"train": set(), "val": set()}
         per_source_val[spec.name] = []
-        base = {
-            "yolo": root / "images",
-            "voc": root / "JPEGImages",
-            "coco": images_dir or root.parent / "images",
-        }[spec.format]
+        base = source_images_base(spec, root, src.images_dir)
         for sample in tqdm(samples, desc=f"import {spec.name}", disable=not progress, unit="img"):
-            try:
-                rel = sample.image.relative_to(base).as_posix()
-            except ValueError:
-                rel = sample.image.name
+            rel = rel_path(sample, base)
             stem = rel.rsplit(".", 1)[0].replace("/", "__")
-            split = "val" if is_val(spec.name, rel, recipe.val_fraction) else "train"
+            photo, split = photos[(spec.name, rel)]
             dst_image = out / "images" / spec.name / f"{stem}{sample.image.suffix.lower()}"
             _copy_image(sample.image, dst_image, recipe.max_side)
             if not dst_image.exists():  # re-encoded to .jpg
@@ -216,6 +159,7 @@ def import_recipe(
             if split == "val":
                 per_source_val[spec.name].append(f"./{rel_out}")
             n_images[split] += 1
+            photo_keys[split].add(photo)
             files.append(
                 {
                     "image": rel_out,
@@ -223,6 +167,7 @@ def import_recipe(
                     "label_sha256": hashlib.sha256(label_bytes).hexdigest(),
                     "source": spec.name,
                     "source_path": rel,
+                    "photo": photo,
                     "split": split,
                 }
             )
@@ -235,6 +180,7 @@ def import_recipe(
                 "synthetic": spec.synthetic,
                 "class_map": spec.class_map,
                 "images": dict(n_images),
+                "photos": {k: len(v) for k, v in photo_keys.items() if v},
                 "boxes": dict(sorted(kept.items())),
                 "boxes_by_split": {k: dict(sorted(v.items())) for k, v in split_counts.items()},
                 "dropped_boxes": dict(sorted(dropped.items())),
@@ -268,6 +214,10 @@ def import_recipe(
         "taxonomy_version": taxonomy.version,
         "names": taxonomy.names,
         "val_fraction": recipe.val_fraction,
+        "split_by": {
+            "photo": "Roboflow .rf. copies and perceptual hash",
+            "max_distance": max_distance,
+        },
         "max_side": recipe.max_side,
         "sources": sources,
         "classes_with_real_data": classes_with_real,

@@ -46,7 +46,7 @@ from PIL import Image, UnidentifiedImageError
 from detector.taxonomy import Taxonomy, load_taxonomy
 from serve.evidence.files import EvidenceFiles
 from serve.store.records import CaseRecord, EvidenceRecord
-from training.importer import is_val
+from training.splits import is_val
 
 logger = logging.getLogger(__name__)
 

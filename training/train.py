@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ import yaml
 
 from detector.model import resolve_model_path
 from training.provenance import git_revision, sha256_file
-from training.ultralytics_env import offline_ultralytics
+from training.ultralytics_env import copy_weights, offline_ultralytics, on_accelerator
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,12 @@ class TrainConfig:
     close_mosaic: int = 2
     fraction: float = 1.0
     cache: str | None = None  # "ram" or "disk": keep decoded images, saves JPEG decoding
+    time_h: float | None = None  # wall-clock budget in hours; the schedule fits the epochs to it
+    freeze: int | None = None  # freeze the first N layers (10: YOLO11's backbone)
+    optimizer: str = "auto"
+    lr0: float | None = None
+    warmup_epochs: float | None = None
+    copy_to: Path | None = None  # copy best/last weights and results here after every epoch
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -121,12 +128,25 @@ def train(cfg: TrainConfig, *, argv: list[str] | None = None) -> TrainResult:
         "close_mosaic": cfg.close_mosaic,
         "fraction": cfg.fraction,
         "cache": cfg.cache or False,
-        "amp": False,  # the AMP check downloads a model; CPU training does not use AMP
         "plots": False,  # plotting downloads a font
         "pretrained": cfg.base is not None,
+        "optimizer": cfg.optimizer,
+        **{
+            k: v
+            for k, v in {
+                "time": cfg.time_h,
+                "freeze": cfg.freeze,
+                "lr0": cfg.lr0,
+                "warmup_epochs": cfg.warmup_epochs,
+            }.items()
+            if v is not None
+        },
         **cfg.extra,
     }
+    args["amp"] = on_accelerator(cfg.device)
     logger.info("training %s on %s: %s", source, cfg.data, args)
+    if cfg.copy_to is not None:
+        model.add_callback("on_model_save", partial(copy_weights, run_dir, cfg.copy_to))
     model.train(**args)
     return _finish(cfg, run_dir, source, spec, args, started, argv)
 

@@ -29,7 +29,8 @@ class Pipeline:
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     pytest.importorskip("ultralytics")
     from training.export import ExportConfig, export_model
-    from training.importer import Recipe, SourceSpec, import_recipe
+    from training.importer import import_recipe
+    from training.recipe import Recipe, SourceSpec
     from training.synth import generate_dataset
     from training.train import TrainConfig, train
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import cv2
@@ -9,16 +10,19 @@ import pytest
 import yaml
 
 from detector.taxonomy import load_taxonomy
-from training.importer import Recipe, SourceSpec, import_recipe
+from training.importer import import_recipe
 from training.provenance import sha256_file
 from training.readers import AnnotationError
+from training.recipe import Recipe, SourceSpec
 
 TAXONOMY = load_taxonomy()
 
 
 def _image(path: Path, w: int = 200, h: int = 100) -> None:
+    """A distinct photo per file name (smooth random texture), so none is a near copy."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    image = np.full((h, w, 3), 90, np.uint8)
+    rng = np.random.default_rng(zlib.crc32(path.stem.encode()))
+    image = cv2.resize(rng.integers(0, 255, (4, 6, 3), dtype=np.uint8), (w, h))
     cv2.putText(image, path.stem, (5, h // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255))
     cv2.imwrite(str(path), image)
 

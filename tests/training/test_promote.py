@@ -291,7 +291,8 @@ def test_fine_tune_on_reviews_export_and_promote(
     pytest.importorskip("ultralytics")
     from tests.training.review_factories import review_world
     from training.export import ExportConfig, export_model
-    from training.importer import Recipe, SourceSpec, import_recipe
+    from training.importer import import_recipe
+    from training.recipe import Recipe, SourceSpec
     from training.synth import generate_dataset
     from training.train import TrainConfig, train
 

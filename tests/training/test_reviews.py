@@ -16,13 +16,13 @@ from serve.cli import main
 from serve.store import CaseRecord, EvidenceIn
 from tests.training.review_factories import FRAME, ReviewWorld, frame_jpeg, review_world
 from training.dataset_check import check_dataset
-from training.importer import is_val
 from training.reviews import (
     NothingToExportError,
     ReviewExportError,
     export_reviews,
     load_cases,
 )
+from training.splits import is_val
 from training.yolo_dataset import load_data_yaml
 
 TAXONOMY = load_taxonomy()

@@ -271,3 +271,36 @@ def test_check_detects_the_same_path_listed_in_two_splits(tmp_path: Path) -> Non
     )
     [problem] = check_dataset(spec, progress=False).problems
     assert problem.message.endswith("in the train split (train/val leakage)")
+
+
+def _textured(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return cv2.resize(rng.integers(0, 255, (6, 8, 3), dtype=np.uint8), (320, 240))
+
+
+def test_check_reports_copies_of_one_photo_across_splits(tmp_path: Path) -> None:
+    """Roboflow copies by name wherever they lie, a re-encoded smaller copy by its hash;
+    the same plain file name in two folders is two photos."""
+    for split, name, seed in [
+        ("train", "a_jpg.rf.111.jpg", 1),
+        ("val", "a_jpg.rf.222.jpg", 2),  # looks different, but is a copy by name
+        ("train", "b.jpg", 3),
+        ("train", "0.jpg", 5),
+        ("val", "0.jpg", 6),  # same name, other folder, other photo
+    ]:
+        path = tmp_path / "images" / split / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(path), _textured(seed))
+    small = cv2.resize(_textured(3), (160, 120), interpolation=cv2.INTER_AREA)
+    cv2.imwrite(
+        str(tmp_path / "images" / "val" / "b_small.jpg"), small, [cv2.IMWRITE_JPEG_QUALITY, 50]
+    )
+    data = write_yaml(
+        tmp_path / "data.yaml", f"train: images/train\nval: images/val\nnames: {NAMES}\n"
+    )
+    report = check_dataset(load_data_yaml(data), progress=False)
+    found = sorted((p.path.name, p.message) for p in report.problems)
+    assert [name for name, _ in found] == ["a_jpg.rf.222.jpg", "b_small.jpg"]
+    assert all("(train/val leakage by photo)" in m for _, m in found)
+    assert "the same photo as 1 train image(s) (" in found[1][1]
+    assert str(tmp_path / "images" / "train" / "b.jpg") in found[1][1]
