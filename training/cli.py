@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 
-def _argv() -> list[str]:
-    return ["streetwatch", *sys.argv[1:]]
+def _argv(args: argparse.Namespace) -> list[str]:
+    """The command as typed (`serve.cli.main` records it; sys.argv when run otherwise)."""
+    argv = getattr(args, "argv", None)
+    return list(argv) if argv else ["streetwatch", *sys.argv[1:]]
 
 
 def _synth(args: argparse.Namespace) -> int:
@@ -93,6 +95,25 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _pack(args: argparse.Namespace) -> int:
+    from training.pack import PackSettings, pack_dataset
+
+    record = pack_dataset(
+        args.data,
+        args.out,
+        settings=PackSettings(args.max_side, args.quality, args.format),
+        budget_mib=args.budget_mib,
+    )
+    s = record["settings"]
+    print(
+        f"packed {record['images']} images into {args.out}: {record['total_bytes'] / 2**20:.1f} "
+        f"MiB ({s['format']} q{s['quality']}, longest side {s['max_side']} px)"
+    )
+    for name, n in record["splits"].items():
+        print(f"  {name:<20} {n}")
+    return 0
+
+
 def _from_reviews(args: argparse.Namespace) -> int:
     from training.reviews import export_reviews, load_cases
 
@@ -150,7 +171,7 @@ def _train(args: argparse.Namespace) -> int:
     from training.train import TrainConfig, resume, train
 
     if args.resume:
-        result = resume(args.resume, argv=_argv())
+        result = resume(args.resume, argv=_argv(args))
     else:
         data = args.data
         if args.merge:
@@ -185,7 +206,7 @@ def _train(args: argparse.Namespace) -> int:
             copy_to=args.copy_to,
             extra=_train_overrides(args.set),
         )
-        result = train(cfg, argv=_argv())
+        result = train(cfg, argv=_argv(args))
     print(f"best weights: {result.best} ({result.record['wall_s']:.0f} s)")
     return 0
 
@@ -229,7 +250,7 @@ def _export(args: argparse.Namespace) -> int:
             set_current=args.set_current,
             keep_pt=args.keep_pt,
         ),
-        argv=_argv(),
+        argv=_argv(args),
     )
     print(f"exported {entry}")
     return 0
@@ -247,7 +268,7 @@ def _promote(args: argparse.Namespace) -> int:
             min_boxes=args.min_boxes,
             dry_run=args.dry_run,
         ),
-        argv=_argv(),
+        argv=_argv(args),
     )
     print(decision.table())
     verdict = decision.verdict.upper() + (" (dry run: nothing changed)" if args.dry_run else "")
@@ -303,6 +324,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = dsub.add_parser("check", help="validate a YOLO dataset; report every bad label line")
     p.add_argument("data", type=Path, help="data.yaml")
     p.set_defaults(func=_check)
+
+    p = dsub.add_parser(
+        "pack", help="a compact copy of a built dataset (re-encoded images) for a GPU machine"
+    )
+    p.add_argument("data", type=Path, help="data.yaml of a built dataset")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--max-side", type=int, default=512, help="longest image side (px)")
+    p.add_argument("--quality", type=int, default=75)
+    p.add_argument("--format", choices=["webp", "jpg"], default="webp")
+    p.add_argument(
+        "--budget-mib",
+        type=float,
+        help="fit the pack under this size, lowering quality, then the side, as needed",
+    )
+    p.set_defaults(func=_pack)
 
     p = sub.add_parser("train", help="train or fine-tune a detector (needs [train])")
     p.add_argument("--data", type=Path, help="data.yaml")

@@ -202,3 +202,34 @@ def test_interrupted_run_resumes_to_the_end(pipeline: Pipeline, tmp_path: Path) 
 
     with pytest.raises(ValueError, match="already finished"):
         resume(last)
+
+
+def test_a_time_budget_stops_training_and_hands_back_weights(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    """`train --time` (hours) ends a run whatever its epochs, and --copy-to holds best and last
+    weights after every epoch, as a GPU machine's output folder must."""
+    import csv
+
+    from serve.cli import main
+
+    out = tmp_path / "out"
+    code = main(
+        [
+            "train", "--data", str(pipeline.data_yaml), "--epochs", "200", "--time", "0.002",
+            "--imgsz", "96", "--batch", "8", "--workers", "0", "--project", str(tmp_path / "runs"),
+            "--name", "budget", "--copy-to", str(out), "--set", "warmup_bias_lr=0.0",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    rows = list(csv.DictReader((out / "results.csv").open()))
+    assert 1 <= len(rows) < 200, "the 7.2 s budget ends the run long before 200 epochs"
+    for name in ("best.pt", "last.pt", "args.yaml"):
+        assert (out / name).is_file() and not (out / f".{name}.tmp").exists()
+    record = json.loads((tmp_path / "runs" / "budget" / "streetwatch_run.json").read_text())
+    assert record["args"]["time"] == 0.002 and record["args"]["warmup_bias_lr"] == 0.0
+    assert "--time 0.002" in record["command"]
+    from ultralytics import YOLO
+
+    tuned = YOLO(str(out / "best.pt"))
+    assert [tuned.names[i] for i in sorted(tuned.names)] == TAXONOMY.names
