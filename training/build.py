@@ -11,6 +11,7 @@ from typing import Any
 from detector.taxonomy import Taxonomy, load_taxonomy
 from training.importer import import_recipe
 from training.negatives import CropSpec, write_crops
+from training.provenance import repo_relative
 from training.readers import AnnotationError, read_source
 from training.recipe import NegativesSpec, Recipe, load_recipe, resolve_source_path
 from training.splits import source_images_base
@@ -127,8 +128,5 @@ def _write_negatives(recipe: Recipe, spec: NegativesSpec, recipe_dir: Path) -> N
 
 
 def _display_path(path: Path) -> str:
-    """The recipe path as a user would type it: relative to the working directory if inside."""
-    try:
-        return path.resolve().relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
+    """The recipe path as the repository names it (relative to its root when inside)."""
+    return repo_relative(path)

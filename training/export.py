@@ -19,8 +19,9 @@ from typing import Any
 
 from detector.taxonomy import load_taxonomy
 from training.card import render_card
-from training.provenance import sha256_file
+from training.provenance import from_repo, repo_relative, sha256_file
 from training.registry import entry_dir, set_current
+from training.train import portable_arg
 from training.ultralytics_env import offline_ultralytics
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class ExportConfig:
     set_current: bool = False
     keep_pt: bool = False
     opset: int = 17
+    notes: tuple[str, ...] = ()
 
 
 def _stamp_onnx(path: Path, props: dict[str, str]) -> None:
@@ -77,7 +79,7 @@ def evaluate_val_sets(model_path: Path, data_yaml: Path) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for name, split in [("all", "val"), *((n, n) for n in spec.val_sets)]:
         result = evaluate(detector, spec, split=split, progress=False)
-        results[name] = result.to_dict()
+        results[name] = result.to_dict() | {"data": repo_relative(data_yaml)}
         logger.info("val set %s:\n%s", name, result.table())
     return results
 
@@ -100,6 +102,17 @@ def real_data_capabilities(metrics: dict[str, Any], manifest: dict[str, Any]) ->
     for entry in best.values():
         entry["reliable"] = entry["ap50"] >= RELIABLE_AP50 and entry["n_gt"] >= RELIABLE_MIN_GT
     return best
+
+
+def _base_record(source: str | None) -> dict[str, str] | None:
+    """The checkpoint a fine-tune started from, by path and hash (None: trained from scratch)."""
+    if not source or not source.endswith(".pt"):
+        return None
+    path = from_repo(source)
+    return {
+        "path": repo_relative(path),
+        "sha256": sha256_file(path) if path.is_file() else "(not found at export)",
+    }
 
 
 def _epochs_completed(run_dir: Path) -> int | None:
@@ -153,7 +166,7 @@ def export_model(cfg: ExportConfig, *, argv: list[str] | None = None) -> Path:
         files |= {p.name: sha256_file(p) for p in (xml, xml.with_suffix(".bin"))}
     if cfg.keep_pt:
         shutil.copyfile(cfg.weights, staging / "model.pt")
-    manifest_path = Path(run_record.get("data_manifest") or "")
+    manifest_path = from_repo(run_record.get("data_manifest") or "")
     manifest: dict[str, Any] = {}
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text())
@@ -171,7 +184,9 @@ def export_model(cfg: ExportConfig, *, argv: list[str] | None = None) -> Path:
         "architecture": str(train_args.get("model", run_record.get("source", "unknown"))),
         "training": {
             "command": run_record.get("command"),
-            "args": run_record.get("args") or train_args,
+            "args": {
+                k: portable_arg(k, v) for k, v in (run_record.get("args") or train_args).items()
+            },
             "wall_s": run_record.get("wall_s"),
             "git_revision": run_record.get("git_revision"),
             "transfer": run_record.get("transfer"),
@@ -179,9 +194,13 @@ def export_model(cfg: ExportConfig, *, argv: list[str] | None = None) -> Path:
             "data_manifest_sha256": run_record.get("data_manifest_sha256"),
         },
         "export_command": " ".join(argv) if argv else None,
+        "notes": list(cfg.notes),
+        "base": _base_record(run_record.get("source")),
         "data": {
             "name": manifest.get("name"),
             "recipe": manifest.get("recipe"),
+            "manifest_sha256": sha256_file(manifest_path) if manifest else None,
+            "eval_data": repo_relative(cfg.eval_data) if cfg.eval_data else None,
             "git_revision": manifest.get("git_revision"),
             "sources": [
                 {k: v for k, v in s.items() if k != "class_map"}

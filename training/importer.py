@@ -28,10 +28,12 @@ from detector.taxonomy import Taxonomy, load_taxonomy
 from training.photos import MAX_DISTANCE
 from training.provenance import git_revision, sha256_file
 from training.readers import AnnotationError, read_source
-from training.recipe import Recipe, SourceSpec, resolve_source_path
+from training.recipe import RESERVED_NAME, Recipe, SourceSpec, resolve_source_path
 from training.splits import Loaded, LoadedSource, plan_splits, rel_path, source_images_base
 
 logger = logging.getLogger(__name__)
+
+REAL_VAL_SET = RESERVED_NAME
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -174,7 +176,7 @@ def import_recipe(
         sources.append(
             {
                 "name": spec.name,
-                "path": str(root),
+                "path": spec.path,  # as the recipe writes it ({shared}/...): portable
                 "format": spec.format,
                 "licence": spec.licence,
                 "synthetic": spec.synthetic,
@@ -189,6 +191,12 @@ def import_recipe(
     for split, items in split_lists.items():
         _write_atomic(out / f"{split}.txt", ("\n".join(sorted(items)) + "\n").encode())
     val_sets = {}
+    synthetic = {spec.name for spec in recipe.sources if spec.synthetic}
+    if synthetic and len(synthetic) < len(recipe.sources):
+        # every real photo held out, whatever its source: where real classes are judged
+        per_source_val[REAL_VAL_SET] = [
+            i for name, items in per_source_val.items() if name not in synthetic for i in items
+        ]
     for name, items in per_source_val.items():
         if items:
             _write_atomic(out / f"val_{name}.txt", ("\n".join(sorted(items)) + "\n").encode())

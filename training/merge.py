@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from training.provenance import git_revision, sha256_file
+from training.provenance import from_repo, git_revision, sha256_file
 from training.valsets import OVERALL, ValSet, frozen_sets, read_card, registry_entry
 from training.yolo_dataset import DatasetError, DatasetSpec, iter_split, load_data_yaml
 
@@ -216,15 +216,17 @@ def merge_for_training(
     frozen: list[ValSet] = []
     earlier = data
     if base is not None and base.suffix != ".pt":
-        card = read_card(registry_entry(base))
-        frozen = frozen_sets(card)
+        entry = registry_entry(base)
+        card = read_card(entry)
+        root = entry.resolve().parents[1]
+        frozen = frozen_sets(card, root)
         if earlier is None:
             recorded = (card.get("training", {}).get("args") or {}).get("data")
             if not recorded:
                 raise ValueError(
                     f"--base {base}: its card does not record its training data; give --data"
                 )
-            earlier = Path(recorded)
+            earlier = from_repo(recorded, root)
             if not earlier.is_file():
                 raise FileNotFoundError(
                     f"--base {base} was trained on {earlier}, which does not exist here; "

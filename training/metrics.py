@@ -33,6 +33,7 @@ BoolArray = npt.NDArray[np.bool_]
 IOU_THRESHOLDS: FloatArray = np.linspace(0.5, 0.95, 10)
 _RECALL_POINTS: FloatArray = np.linspace(0.0, 1.0, 101)
 _CONF_GRID: FloatArray = np.linspace(0.0, 1.0, 1000)  # where P, R and F1 are read off
+SERVING_CONF = 0.3  # the rules' default min_confidence: what opens a case
 
 
 class Boxes(Protocol):
@@ -139,6 +140,12 @@ class ClassMetrics:
     ap50_95: float | None
     precision: float | None
     recall: float | None
+    # at the serving confidence, IoU 0.5, counted (not read off a smoothed curve); defined
+    # for classes without ground truth too, where every prediction is a false positive
+    tp_at_serving: int = 0
+    fp_at_serving: int = 0
+    precision_at_serving: float | None = None
+    recall_at_serving: float | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,8 @@ class MetricsResult:
     n_gt: int
     n_pred: int
     ap_method: APMethod
+    serving_conf: float = SERVING_CONF
+    fp_per_image_at_serving: float = 0.0
 
     def to_dict(self, names: Names | None = None) -> dict[str, Any]:
         """Plain JSON-ready dict; ``per_class`` is keyed by class name (the id without names)."""
@@ -240,7 +249,9 @@ class DetectionMetrics:
         self._image_cls.append(np.unique(gt_cls))
         self.n_images += 1
 
-    def compute(self, ap_method: APMethod = "ultralytics") -> MetricsResult:
+    def compute(
+        self, ap_method: APMethod = "ultralytics", serving_conf: float = SERVING_CONF
+    ) -> MetricsResult:
         t = len(self.iou_thresholds)
         tp = np.concatenate(self._tp) if self._tp else np.zeros((0, t), dtype=bool)
         conf = _cat(self._conf, np.float32).astype(np.float64)
@@ -256,19 +267,28 @@ class DetectionMetrics:
         known = set(range(self.num_classes or 0))
         all_ids = sorted(known | set(gt_cls.tolist()) | set(pred_cls.tolist()))
         row = {int(c): i for i, c in enumerate(gt_classes)}
+        served = conf >= serving_conf
+        hit = tp[:, 0] if len(tp) else np.zeros(0, dtype=bool)
         classes = []
         for c in all_ids:
             i = row.get(c)
+            n_gt = int((gt_cls == c).sum())
+            mine = served & (pred_cls == c)
+            tps, fps = int((mine & hit).sum()), int((mine & ~hit).sum())
             classes.append(
                 ClassMetrics(
                     class_id=c,
-                    n_gt=int((gt_cls == c).sum()),
+                    n_gt=n_gt,
                     n_pred=int((pred_cls == c).sum()),
                     n_images=int((image_cls == c).sum()),
                     ap50=None if i is None else float(ap[i, 0]),
                     ap50_95=None if i is None else float(ap[i].mean()),
                     precision=None if i is None else float(precision[i]),
                     recall=None if i is None else float(recall[i]),
+                    tp_at_serving=tps,
+                    fp_at_serving=fps,
+                    precision_at_serving=tps / (tps + fps) if tps + fps else None,
+                    recall_at_serving=tps / n_gt if n_gt else None,
                 )
             )
         has_gt = len(gt_classes) > 0
@@ -283,6 +303,10 @@ class DetectionMetrics:
             n_gt=len(gt_cls),
             n_pred=len(pred_cls),
             ap_method=ap_method,
+            serving_conf=serving_conf,
+            fp_per_image_at_serving=(
+                sum(c.fp_at_serving for c in classes) / self.n_images if self.n_images else 0.0
+            ),
         )
 
 
@@ -330,6 +354,7 @@ def compute_metrics(
     *,
     num_classes: int | None = None,
     ap_method: APMethod = "ultralytics",
+    serving_conf: float = SERVING_CONF,
 ) -> MetricsResult:
     """Metrics over images given as parallel lists of predictions and ground truth."""
     if len(predictions) != len(ground_truth):
@@ -340,4 +365,4 @@ def compute_metrics(
     metrics = DetectionMetrics(num_classes)
     for pred, gt in zip(predictions, ground_truth, strict=True):
         metrics.update(pred, gt)
-    return metrics.compute(ap_method)
+    return metrics.compute(ap_method, serving_conf)

@@ -27,10 +27,11 @@ from typing import Any
 
 from detector.model import Detector
 from training.evaluate import evaluate
-from training.provenance import git_revision, sha256_file
+from training.provenance import git_revision, repo_relative, sha256_file
 from training.registry import set_current
 from training.valsets import (
     ValSet,
+    build_missing,
     card_counts,
     frozen_sets,
     read_card,
@@ -267,7 +268,9 @@ def promote(cfg: PromoteConfig, *, argv: Sequence[str] | None = None) -> Decisio
         raise ValueError(f"{candidate_entry.name} is already the current model")
     card = read_card(current_entry)
     sets = [s for d in cfg.data for s in sets_of_data(d, prefix=_prefix(d, cfg.data))]
-    sets = sets or frozen_sets(card)
+    if not sets:
+        sets = frozen_sets(card, registry.resolve().parent)
+        build_missing(card, sets, registry.resolve().parent)
     names = [s.name for s in sets]
     if len(set(names)) != len(names):
         raise ValueError(f"validation set names must be unique, got {names}")
@@ -305,7 +308,7 @@ def promote(cfg: PromoteConfig, *, argv: Sequence[str] | None = None) -> Decisio
         },
         "sets": {
             s.name: {
-                "data": str(s.data),
+                "data": repo_relative(s.data, registry.resolve().parent),
                 "split": s.split,
                 "overall": s.overall,
                 "images": current_results[s.name]["images"],

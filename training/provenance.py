@@ -35,3 +35,27 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def repo_root() -> Path:
+    """The repository this code runs from (the folder holding ``training/``)."""
+    return Path(__file__).resolve().parents[1]
+
+
+def repo_relative(path: str | Path, root: Path | None = None) -> str:
+    """``path`` relative to the repository root (POSIX) when inside it or beside it (the
+    ``../shared`` folder a clone sits next to), else absolute, so a record made on one
+    machine names the same file on a fresh clone of another."""
+    resolved = Path(path).resolve()
+    base = (root or repo_root()).resolve()
+    if resolved.is_relative_to(base):
+        return resolved.relative_to(base).as_posix()
+    if resolved.is_relative_to(base.parent) and base.parent != base.parent.parent:
+        return f"../{resolved.relative_to(base.parent).as_posix()}"
+    return str(resolved)
+
+
+def from_repo(path: str | Path, root: Path | None = None) -> Path:
+    """A recorded path made usable: relative ones are taken from the repository root."""
+    p = Path(path)
+    return p if p.is_absolute() else (root or repo_root()) / p

@@ -7,9 +7,11 @@ import os
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from training.readers import SourceFormat
+
+RESERVED_NAME = "real"  # the importer's validation set of every real photo
 
 
 class SourceSpec(BaseModel):
@@ -59,6 +61,19 @@ class Recipe(BaseModel):
     val_fraction: float = Field(0.15, ge=0.0, lt=1.0)
     max_side: int | None = Field(None, ge=32)
     sources: list[SourceSpec] = Field(min_length=1)
+
+    @field_validator("sources")
+    @classmethod
+    def _names_unique(cls, sources: list[SourceSpec]) -> list[SourceSpec]:
+        names = [s.name for s in sources]
+        if dupes := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"source names must be unique, {dupes} appear more than once")
+        if RESERVED_NAME in names:
+            raise ValueError(
+                f"a source may not be named {RESERVED_NAME!r}: the validation set of all real "
+                "photos has that name"
+            )
+        return sources
 
 
 def default_shared_dir() -> Path:

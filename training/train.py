@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from detector.model import resolve_model_path
-from training.provenance import git_revision, sha256_file
+from training.provenance import git_revision, repo_relative, sha256_file
 from training.ultralytics_env import copy_weights, offline_ultralytics, on_accelerator
 
 logger = logging.getLogger(__name__)
@@ -182,6 +182,18 @@ def _check_resumable(last: Path) -> None:
         )
 
 
+_PATH_ARGS = ("data", "project", "base", "copy_to", "model")
+
+
+def portable_arg(key: str, value: Any) -> Any:
+    """Paths in a run record relative to the repository where they lie inside it."""
+    if isinstance(value, Path) or (
+        key in _PATH_ARGS and isinstance(value, str) and Path(value).exists()
+    ):
+        return repo_relative(value)
+    return value
+
+
 def _finish(
     cfg: TrainConfig,
     run_dir: Path,
@@ -201,10 +213,10 @@ def _finish(
         "resumed": resumed,
         "git_revision": git_revision(),
         "source": source,
-        "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in args.items()},
-        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
+        "args": {k: portable_arg(k, v) for k, v in args.items()},
+        "config": {k: portable_arg(k, v) for k, v in asdict(cfg).items()},
         "data_names": spec.get("names"),
-        "data_manifest": str(manifest) if manifest.exists() else None,
+        "data_manifest": repo_relative(manifest) if manifest.exists() else None,
         "data_manifest_sha256": sha256_file(manifest) if manifest.exists() else None,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_s": round(time.time() - started, 1),

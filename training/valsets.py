@@ -13,12 +13,16 @@ data yaml and split in the card. Those sets are the yardstick a later candidate 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from detector.model import resolve_model_path
+from training.provenance import from_repo
 from training.yolo_dataset import DatasetError, DatasetSpec, load_data_yaml
+
+logger = logging.getLogger(__name__)
 
 CARD = "card.json"
 OVERALL = "all"
@@ -40,7 +44,9 @@ class ValSet:
     def spec(self) -> DatasetSpec:
         if not self.data.is_file():
             raise FileNotFoundError(
-                f"validation set {self.name!r}: data yaml {self.data} does not exist"
+                f"validation set {self.name!r}: data yaml {self.data} does not exist; build it "
+                "with `streetwatch data build <recipe> --out <its folder>` (the model card "
+                "names the recipe)"
             )
         spec = load_data_yaml(self.data)
         spec.sources(self.split)  # KeyError -> below
@@ -70,8 +76,11 @@ def read_card(entry: Path) -> dict[str, Any]:
     return card
 
 
-def frozen_sets(card: dict[str, Any]) -> list[ValSet]:
-    """The validation sets a card's metrics were computed on, in the card's order."""
+def frozen_sets(card: dict[str, Any], root: Path | None = None) -> list[ValSet]:
+    """The validation sets a card's metrics were computed on, in the card's order.
+
+    A card names its data yamls relative to the repository (``build/data/reference/
+    data.yaml``); they are taken from ``root`` (default: this repository)."""
     metrics = card.get("metrics") or {}
     sets = []
     for name, result in metrics.items():
@@ -81,7 +90,7 @@ def frozen_sets(card: dict[str, Any]) -> list[ValSet]:
                 f"model card of {card.get('name')} {card.get('version')}: metrics[{name!r}] "
                 f"does not name its data yaml and split (got data={data!r}, split={split!r})"
             )
-        sets.append(ValSet(name=str(name), data=Path(data), split=split))
+        sets.append(ValSet(name=str(name), data=from_repo(data, root), split=split))
     if not sets:
         raise ValueError(
             f"model card of {card.get('name')} {card.get('version')} records no validation "
@@ -104,3 +113,20 @@ def card_counts(card: dict[str, Any], name: str) -> tuple[int, dict[str, int]]:
     result = card["metrics"][name]
     per_class = result.get("metrics", {}).get("per_class", {})
     return int(result.get("images", 0)), {c: int(m.get("n_gt", 0)) for c, m in per_class.items()}
+
+
+def build_missing(card: dict[str, Any], sets: list[ValSet], root: Path) -> list[Path]:
+    """Build, from the recipe the card names, every frozen set's data yaml that is absent
+    (a fresh clone has none: datasets are never committed); returns the yamls built."""
+    missing = sorted({s.data for s in sets if not s.data.is_file()})
+    recipe = (card.get("data") or {}).get("recipe")
+    if not missing or not recipe:
+        return []
+    from training.build import build_dataset
+
+    built = []
+    for data_yaml in missing:
+        logger.info("building %s from the recipe %s that the model card names", data_yaml, recipe)
+        build_dataset(from_repo(recipe, root), data_yaml.parent, progress=False)
+        built.append(data_yaml)
+    return built

@@ -51,10 +51,14 @@ def test_build_synthesises_then_imports_everything(tmp_path: Path) -> None:
     assert manifest["classes_with_real_data"] == ["outdoor_ad"]
     assert "stall" in manifest["classes_synthetic_only"]
     assert (tmp_path / "synth-out" / "SOURCE.md").is_file()
-    assert set(yaml.safe_load((tmp_path / "out" / "data.yaml").read_text())["val_sets"]) <= {
-        "facade",
-        "synth",
-    }
+    val_sets = yaml.safe_load((tmp_path / "out" / "data.yaml").read_text())["val_sets"]
+    assert set(val_sets) <= {"facade", "synth", "real"}
+    real = (tmp_path / "out" / "val_real.txt").read_text().split()
+    assert real == sorted(
+        f"./{f['image']}"
+        for f in manifest["files"]
+        if f["source"] == "facade" and f["split"] == "val"
+    )
 
 
 def test_backdrops_come_from_train_images_only(tmp_path: Path) -> None:

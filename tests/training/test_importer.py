@@ -188,3 +188,12 @@ def test_import_is_deterministic_and_split_by_path(tmp_path: Path) -> None:
     assert a["files"] == b["files"]
     splits = {f["split"] for f in a["files"]}
     assert splits == {"train", "val"}, "a 0.5 val fraction over 20 images gives both splits"
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [(["a", "a"], r"unique, \['a'\] appear more than once"), (["real"], "may not be named 'real'")],
+)
+def test_recipe_source_names(names: list[str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Recipe(name="t", sources=[SourceSpec(name=n, path=n) for n in names])

@@ -149,6 +149,10 @@ def test_to_dict_is_json_and_table_is_aligned() -> None:
         "ap50_95": None,
         "precision": None,
         "recall": None,
+        "tp_at_serving": 0,
+        "fp_at_serving": 1,  # a truck where there is none: a false positive at 0.5 >= 0.3
+        "precision_at_serving": 0.0,
+        "recall_at_serving": None,
     }
     assert list(result.to_dict()["per_class"]) == ["0", "1", "2"]
     assert set(data) >= {"map50", "map50_95", "precision", "recall", "conf_threshold"}
@@ -157,6 +161,28 @@ def test_to_dict_is_json_and_table_is_aligned() -> None:
     assert [line.split()[0] for line in lines[1:5]] == ["all", "car", "bus", "truck"]
     assert len({len(line) for line in lines[:5]}) == 1
     assert lines[4].split()[-1] == "-"
+
+
+@pytest.mark.parametrize(
+    ("serving", "car_tp_fp", "fp_per_image"), [(0.3, (1, 1), 1.0), (0.6, (1, 0), 0.0)]
+)
+def test_precision_and_recall_at_the_serving_confidence_are_counted(
+    serving: float, car_tp_fp: tuple[int, int], fp_per_image: float
+) -> None:
+    """A 0.9 hit, a 0.5 duplicate of it (a false positive), a 0.2 box on nothing (below any
+    serving confidence here) and a car nobody found."""
+    result = compute_metrics(
+        [dets([BOX_A, BOX_A, BOX_B], [0.9, 0.5, 0.2], [0, 0, 0]), dets([], [], [])],
+        [gt([BOX_A, FAR], [0, 0]), gt([], [])],
+        num_classes=1,
+        serving_conf=serving,
+    )
+    car = result.classes[0]
+    assert (car.tp_at_serving, car.fp_at_serving) == car_tp_fp
+    assert car.precision_at_serving == pytest.approx(car_tp_fp[0] / sum(car_tp_fp))
+    assert car.recall_at_serving == pytest.approx(0.5)
+    assert result.fp_per_image_at_serving == pytest.approx(fp_per_image / 2)
+    assert result.serving_conf == serving
 
 
 def test_coco_ap_matches_pycocotools_rule() -> None:

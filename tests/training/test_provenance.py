@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from training.provenance import from_repo, repo_relative
+
+
+@pytest.mark.parametrize(
+    ("path", "recorded"),
+    [
+        ("repo/build/data/x/data.yaml", "build/data/x/data.yaml"),
+        ("repo", "."),
+        ("shared/models/base/best.pt", "../shared/models/base/best.pt"),
+    ],
+)
+def test_paths_are_recorded_relative_to_the_repository(
+    tmp_path: Path, path: str, recorded: str
+) -> None:
+    root = tmp_path / "repo"
+    assert repo_relative(tmp_path / path, root) == recorded
+    assert from_repo(recorded, root).resolve() == (tmp_path / path).resolve()
+
+
+def test_a_path_elsewhere_stays_absolute(tmp_path: Path) -> None:
+    assert repo_relative("/etc/hosts", tmp_path / "a" / "repo") == "/etc/hosts"
+    assert from_repo("/etc/hosts") == Path("/etc/hosts")
