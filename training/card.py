@@ -5,26 +5,50 @@ from __future__ import annotations
 from typing import Any
 
 
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def _metrics_table(result: dict[str, Any]) -> list[str]:
     metrics = result.get("metrics", result)
     per_class = metrics.get("per_class", {})
+    serving = metrics.get("serving_conf")
+    at = f"@{serving:g}" if serving is not None else ""
     lines = [
-        "| class | images w/ GT | boxes | mAP50 | mAP50-95 | P | R |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| class | images w/ GT | boxes | AP50 | AP50-95 | P | R | P{at} | R{at} | FP{at} |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, m in per_class.items():
-        if not m.get("n_gt"):
+        if not m.get("n_gt") and not m.get("fp_at_serving"):
             continue
         lines.append(
-            f"| {name} | {m.get('n_images', '')} | {m['n_gt']} | {m['ap50']:.3f} | "
-            f"{m['ap50_95']:.3f} | {m.get('precision', 0):.3f} | {m.get('recall', 0):.3f} |"
+            f"| {name} | {m.get('n_images', '')} | {m['n_gt']} | {_fmt(m['ap50'])} | "
+            f"{_fmt(m['ap50_95'])} | {_fmt(m.get('precision'))} | {_fmt(m.get('recall'))} | "
+            f"{_fmt(m.get('precision_at_serving'))} | {_fmt(m.get('recall_at_serving'))} | "
+            f"{m.get('fp_at_serving', '')} |"
         )
     boxes = sum(m.get("n_gt", 0) for m in per_class.values())
+    fp_rate = metrics.get("fp_per_image_at_serving")
+    ap50, ap = (
+        (f"**{metrics.get('map50', 0):.3f}**", f"**{metrics.get('map50_95', 0):.3f}**")
+        if boxes
+        else ("-", "-")
+    )
     lines.append(
-        f"| **all** | {result.get('images', '')} | {boxes} | **{metrics.get('map50', 0):.3f}** "
-        f"| **{metrics.get('map50_95', 0):.3f}** | | |"
+        f"| **all** | {result.get('images', '')} | {boxes} | {ap50} | {ap} | | | | | "
+        f"{'' if fp_rate is None else f'{fp_rate:.2f}/image'} |"
     )
     return lines
+
+
+_SET_TITLES = {
+    "all": "All validation images (real and synthetic)",
+    "real": "Every real validation photo (all real sources)",
+}
+
+
+def _set_title(name: str) -> str:
+    return _SET_TITLES.get(name, f"Validation set `{name}`")
 
 
 def render_card(card: dict[str, Any]) -> str:
@@ -84,6 +108,8 @@ def render_card(card: dict[str, Any]) -> str:
         f"Epochs completed: {training.get('epochs_completed')}; "
         f"training wall time: {training.get('wall_s')} s on the machine that trained it.",
     ]
+    if card.get("base"):
+        out.append(f"Fine-tuned from `{card['base']['path']}` (sha256 `{card['base']['sha256']}`).")
     if training.get("transfer"):
         t = training["transfer"]
         out.append(
@@ -108,12 +134,28 @@ def render_card(card: dict[str, Any]) -> str:
                 for cls, c in capabilities.items()
             ],
         ]
+    if card.get("notes"):
+        out += ["", "## Caveats", "", *[f"- {n}" for n in card["notes"]]]
     metrics = card.get("metrics", {})
     if metrics:
-        out += ["", "## Validation (onnxruntime backend, conf 0.001, NMS IoU 0.6)", ""]
+        out += [
+            "",
+            "## Validation (onnxruntime backend, conf 0.001, NMS IoU 0.6)",
+            "",
+            "Validation photos are held out by photo: Roboflow copies and near-identical "
+            "images of one photo stay on one side (`training/splits.py`). P and R are read at "
+            "the confidence that maximises mean F1; P@, R@ and FP@ are counted at the serving "
+            "confidence (the rules' default `min_confidence`, where a case opens), IoU 0.5.",
+            "",
+        ]
         for name, result in metrics.items():
-            title = "All validation images" if name == "all" else f"Validation set `{name}`"
-            out += [f"### {title}", "", *_metrics_table(result), ""]
+            out += [f"### {_set_title(name)}", "", *_metrics_table(result), ""]
+    for r in card.get("rescored", []):
+        out += [
+            f"Re-measured {r['at']} on `{r['data']}` (code `{r.get('git_revision')}`): "
+            f"{r['reason']}",
+            "",
+        ]
     out += [
         "## Files",
         "",

@@ -128,7 +128,7 @@ def _rescore(args: argparse.Namespace) -> int:
     from training.rescore import rescore_entry
     from training.valsets import registry_entry
 
-    card = rescore_entry(registry_entry(args.entry), args.eval_data, args.reason)
+    card = rescore_entry(registry_entry(args.entry), args.eval_data, args.reason, tuple(args.note))
     for name, result in card["metrics"].items():
         print(f"{name:<14} mAP50 {result['metrics']['map50']:.3f}  ({result['images']} images)")
     return 0
@@ -245,6 +245,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("entry", type=Path, help="registry entry, e.g. models/streetwatch-yolo-0.1.0")
     p.add_argument("--eval-data", type=Path, required=True, help="data.yaml to measure on")
     p.add_argument("--reason", required=True, help="why (kept in the card's history)")
+    p.add_argument("--note", action="append", default=[], help="a caveat to add to the card")
     p.set_defaults(func=_rescore)
 
     p = sub.add_parser(

@@ -18,11 +18,24 @@ from typing import Any
 from training.card import render_card
 from training.export import evaluate_val_sets, real_data_capabilities
 from training.provenance import from_repo, git_revision, repo_relative, sha256_file
+from training.train import portable_arg
 
 logger = logging.getLogger(__name__)
 
 
-def rescore_entry(entry: Path, eval_data: Path, reason: str) -> dict[str, Any]:
+def _portable_paths(card: dict[str, Any]) -> None:
+    """Absolute paths of the machine that made the card, made repository-relative."""
+    training = card.get("training") or {}
+    training["args"] = {k: portable_arg(k, v) for k, v in (training.get("args") or {}).items()}
+    for source in (card.get("data") or {}).get("sources", []):
+        path = source.get("path")
+        if isinstance(path, str) and Path(path).is_absolute() and Path(path).exists():
+            source["path"] = repo_relative(path)
+
+
+def rescore_entry(
+    entry: Path, eval_data: Path, reason: str, notes: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Re-evaluate ``entry/model.onnx`` on ``eval_data``'s val split and val sets; rewrite
     ``card.json`` and ``card.md`` in place (atomically); return the new card."""
     if not reason.strip():
@@ -51,6 +64,8 @@ def rescore_entry(entry: Path, eval_data: Path, reason: str) -> dict[str, Any]:
             },
         }
     )
+    _portable_paths(card)
+    card["notes"] = [*card.get("notes", []), *notes]
     card["metrics"] = metrics
     card["real_data_capabilities"] = real_data_capabilities(metrics, manifest)
     card["data"]["eval_data"] = repo_relative(eval_data)

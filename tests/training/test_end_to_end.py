@@ -101,7 +101,7 @@ def test_card_records_command_data_and_metrics(pipeline: Pipeline) -> None:
     assert card["data"]["classes_synthetic_only"] == TAXONOMY.names
     assert (pipeline.entry / "data_manifest.json").is_file()
     text = (pipeline.entry / "card.md").read_text()
-    assert "Synthetic data only" in text and "mAP50" in text
+    assert "Synthetic data only" in text and "| AP50 |" in text and "P@0.3" in text
     assert (pipeline.registry / "current").read_text().strip() == "e2e-0.0.1"
 
 
@@ -233,3 +233,27 @@ def test_a_time_budget_stops_training_and_hands_back_weights(
 
     tuned = YOLO(str(out / "best.pt"))
     assert [tuned.names[i] for i in sorted(tuned.names)] == TAXONOMY.names
+
+
+def test_rescore_replaces_the_cards_numbers_and_keeps_their_history(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    import shutil
+
+    from training.rescore import rescore_entry
+
+    entry = tmp_path / "e2e-0.0.1"
+    shutil.copytree(pipeline.entry, entry)
+    before = json.loads((entry / "card.json").read_text())
+    card = rescore_entry(entry, pipeline.data_yaml, "split changed", ("a caveat",))
+    assert card["files"] == before["files"]
+    assert set(card["metrics"]) == set(before["metrics"])
+    [history] = card["rescored"]
+    assert history["reason"] == "split changed"
+    assert history["replaced"]["all"]["map50"] == before["metrics"]["all"]["metrics"]["map50"]
+    assert card["notes"] == ["a caveat"]
+    text = (entry / "card.md").read_text()
+    assert "a caveat" in text and "Re-measured" in text and "split changed" in text
+    (entry / "model.onnx").write_bytes(b"tampered")
+    with pytest.raises(ValueError, match="does not match the sha256"):
+        rescore_entry(entry, pipeline.data_yaml, "again")

@@ -17,7 +17,7 @@ from detector.taxonomy import load_taxonomy
 from serve.cli import main
 from tests.detector.factories import Box, make_onnx_detector, raw_tensor
 from training.promote import FrozenSetChangedError, PromoteConfig, decide, promote
-from training.valsets import ValSet
+from training.valsets import ValSet, build_missing, frozen_sets
 from training.yolo_dataset import load_data_yaml
 
 pytest.importorskip("onnx")
@@ -370,3 +370,49 @@ def test_fine_tune_on_reviews_export_and_promote(
     expected = "sw-0.2.0" if code == 0 else "sw-0.1.0"
     assert (registry / "current").read_text().strip() == expected
     assert len((registry / "promotions.jsonl").read_text().splitlines()) == 2
+
+
+# -- a fresh clone: cards name data relative to the repository -------------------------------
+
+
+def test_frozen_sets_named_relative_to_the_repository_resolve_on_another_checkout(
+    world: World, tmp_path: Path
+) -> None:
+    """The card names ``data/data.yaml`` as a path inside the repository (the registry's
+    parent); a clone elsewhere finds it there, never under the machine that made the card."""
+    card_path = world.entry("tiny-1.0") / "card.json"
+    card = json.loads(card_path.read_text())
+    for result in card["metrics"].values():
+        result["data"] = "data/data.yaml"
+    card_path.write_text(json.dumps(card))
+    assert run(world, "tiny-2.0", "--min-boxes", "2", "--dry-run") == 0
+    record_sets = {s.data for s in frozen_sets(card, tmp_path)}
+    assert record_sets == {tmp_path / "data" / "data.yaml"}
+
+
+def test_a_missing_frozen_set_is_built_from_the_cards_recipe(tmp_path: Path) -> None:
+    from tests.training.test_importer import yolo_source
+
+    yolo_source(tmp_path / "src", {f"p{i}": "0 0.5 0.5 0.2 0.2\n" for i in range(10)}, ["car"])
+    recipe = {
+        "name": "mini",
+        "val_fraction": 0.5,
+        "sources": [{"name": "src", "path": "../src", "class_map": {"car": "car"}}],
+    }
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "mini.yaml").write_text(yaml.safe_dump(recipe))
+    card = {
+        "name": "x",
+        "version": "1",
+        "data": {"recipe": "datasets/mini.yaml"},
+        "metrics": {
+            "all": {"data": "build/data/mini/data.yaml", "split": "val"},
+            "src": {"data": "build/data/mini/data.yaml", "split": "src"},
+        },
+    }
+    sets = frozen_sets(card, tmp_path)
+    with pytest.raises(FileNotFoundError, match="streetwatch data build"):
+        sets[0].spec()
+    assert build_missing(card, sets, tmp_path) == [tmp_path / "build/data/mini/data.yaml"]
+    assert sets[1].images() and set(sets[0].images()) == set(sets[1].images())
+    assert build_missing(card, sets, tmp_path) == []  # built once
