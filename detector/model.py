@@ -10,6 +10,7 @@ from typing import Any
 import numpy.typing as npt
 
 from detector.backends import Backend, load_backend
+from detector.backends.base import TensorBackend
 from detector.backends.registry import BACKEND_FOR_SUFFIX
 from detector.detections import Detections
 from detector.errors import ModelLoadError, TaxonomyMismatchError
@@ -134,16 +135,22 @@ class Detector:
         taxonomy: Taxonomy | None = None,
         check_taxonomy: bool = True,
         threads: int | None = None,
+        imgsz: int | None = None,
     ) -> Detector:
         """Load a model file, registry directory or ``models/current`` pointer.
 
         ``backend`` is "auto" (by suffix: .onnx onnxruntime, .xml openvino, .pt ultralytics)
         or a registered name. With ``check_taxonomy`` the model's classes must be the
-        taxonomy's (the packaged one unless ``taxonomy`` is given), in order.
+        taxonomy's (the packaged one unless ``taxonomy`` is given), in order. ``imgsz`` runs
+        a model with a dynamic input at another size than it was exported for.
         """
         _check_thresholds(conf, iou, max_det)
         model_path = resolve_model_path(path)
         loaded = load_backend(backend, model_path, threads=threads)
+        if imgsz is not None:
+            if not isinstance(loaded, TensorBackend):
+                raise ValueError(f"the {loaded.name} backend cannot change its input size")
+            loaded.set_input_size(imgsz)
         if check_taxonomy:
             taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
             try:

@@ -20,11 +20,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from detector.detections import Detections
 from detector.geometry import box_iou, box_overlap
 from detector.metadata import ModelInfo
+from detector.model import Detector
 from detector.motion import GateReason, MotionGate
 from detector.rules.config import resolve_rules
 from detector.rules.engine import Candidate, OpenViolation, ViolationEngine, ViolationEvent
 from detector.scene import SceneEvent, explain
 from detector.taxonomy import Taxonomy
+from detector.tiling import TiledDetector, TileGrid
 from detector.tracking import Tracker
 from detector.zones import Zone
 from serve.cameras.config import Camera
@@ -201,6 +203,13 @@ class CameraPipeline:
             self.metrics.frames_in.labels(self.camera.id).inc()
             return self._process(frame, at)
 
+    def _detect(self, detector: Detector, frame: Image) -> Detections:
+        settings = self.camera.inference
+        if settings.tiles is None:
+            return detector.detect(frame)
+        grid = TileGrid(*settings.tiles, overlap=settings.tile_overlap)
+        return TiledDetector(detector, grid).detect(frame)
+
     def _process(self, frame: Image, at: dt.datetime) -> FrameResult:
         detector = self.models.current
         names = detector.names
@@ -214,7 +223,7 @@ class CameraPipeline:
             self.metrics.frames_processed.labels(self.camera.id, "false").inc()
             return result
         started = time.perf_counter()
-        detections = detector.detect(frame)
+        detections = self._detect(detector, frame)
         self.metrics.inference_seconds.observe(time.perf_counter() - started)
         tracked = self.tracker.update(detections)
         self._last_detections = tracked

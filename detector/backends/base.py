@@ -102,6 +102,20 @@ class TensorBackend(Backend):
             self.name,
         )
 
+    def set_input_size(self, size: int) -> None:
+        """Run at ``size`` px on the long side (a dynamic model: rect letterboxing keeps
+        the frame's aspect); a model with a fixed input refuses any other size."""
+        if size < 32 or size % self.info.stride:
+            raise ValueError(
+                f"input size must be a multiple of the stride {self.info.stride} and >= 32, "
+                f"got {size}"
+            )
+        if not self.dynamic_hw and self.info.imgsz != (size, size):
+            raise ValueError(
+                f"{self.info.path} has a fixed input {self.info.imgsz}; it cannot run at {size}"
+            )
+        self.info = self.info.model_copy(update={"imgsz": (size, size)})
+
     @abstractmethod
     def _run(self, blob: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Run the model on a (B, 3, H, W) blob and return its first output."""

@@ -79,6 +79,22 @@ class SceneSettings(_Strict):
     interval_s: float = Field(1.0, gt=0, le=60)
 
 
+class InferenceSettings(_Strict):
+    """How the detector looks at this camera's frames. ``tiles`` (rows, cols) also runs it
+    on overlapping tiles of each frame, for small distant objects on a large frame; it
+    costs one inference per tile more (see benchmarks/README.md for when it pays)."""
+
+    tiles: tuple[int, int] | None = None
+    tile_overlap: float = Field(0.2, ge=0.0, lt=0.5)
+
+    @field_validator("tiles")
+    @classmethod
+    def _grid(cls, tiles: tuple[int, int] | None) -> tuple[int, int] | None:
+        if tiles is not None and not all(1 <= n <= 4 for n in tiles):
+            raise ValueError(f"tiles must be [rows, cols], each 1 to 4, got {list(tiles)}")
+        return tiles
+
+
 class Camera(_Strict):
     """One camera, as in the YAML file (a list of these) and the API."""
 
@@ -95,6 +111,7 @@ class Camera(_Strict):
     rules: RuleOverrides = Field(default_factory=RuleOverrides)
     motion: MotionConfig = Field(default_factory=MotionConfig)
     scene: SceneSettings = Field(default_factory=SceneSettings)
+    inference: InferenceSettings = Field(default_factory=InferenceSettings)
 
     @field_validator("timezone")
     @classmethod

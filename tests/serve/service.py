@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from fastapi.testclient import TestClient
 
+from detector.model import Detector
 from serve.app import create_app
 from serve.settings import Settings
 from tests.serve.markers import Box, marker_detector, png, street
@@ -52,6 +53,7 @@ def service(
     *,
     as_admin: bool = True,
     https: bool = False,
+    detector: Detector | None = None,
     **settings: Any,
 ) -> Iterator[TestClient]:
     """The service on the marker detector. Its client sends the admin token on every request
@@ -60,7 +62,7 @@ def service(
         config = write_config(data_dir / "cameras.yaml")
     settings.setdefault("admin_token", ADMIN_TOKEN)
     s = Settings(data_dir=data_dir, config=config, demo=False, **settings)
-    app = create_app(s, detector=marker_detector())
+    app = create_app(s, detector=detector or marker_detector())
     base_url = "https://testserver" if https else "http://testserver"
     headers = ADMIN_HEADERS if as_admin else None
     with TestClient(app, base_url=base_url, headers=headers) as client:

@@ -4,11 +4,25 @@ occlusion, de-duplication, evidence, and restarts on the same database."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from tests.serve.service import CAR, T0, cases, push, service, verify_evidence
+from detector.detections import Detections
+from detector.image import Image
+from detector.model import Detector
+from tests.serve.markers import MarkerBackend
+from tests.serve.service import (
+    CAR,
+    PUSH_CAMERA,
+    T0,
+    cases,
+    push,
+    service,
+    verify_evidence,
+    write_config,
+)
 
 
 def test_parked_car_opens_exactly_one_case_when_the_dwell_is_reached(tmp_path: Path) -> None:
@@ -84,6 +98,34 @@ def test_stall_and_flyer_become_their_own_cases(tmp_path: Path) -> None:
             "original",
             "crop",
         ]
+
+
+def test_a_tiled_camera_sees_an_object_cut_by_its_tiles_as_one(tmp_path: Path) -> None:
+    """2x2 tiles with 20% overlap cut a 640x480 frame at x=284 and x=356: the car there is
+    whole in one tile and cut in another; its case holds the whole car, once."""
+    camera = {**PUSH_CAMERA, "inference": {"tiles": [2, 2], "tile_overlap": 0.2}}
+    config = write_config(tmp_path / "cameras.yaml", [camera])
+    whole = [200.0, 350.0, 301.0, 441.0]  # the marker detector's box of CAR, whole frame
+    seen: list[tuple[int, ...]] = []
+
+    class Recording(MarkerBackend):
+        def detect(
+            self, images: Sequence[Image], conf: float, iou: float, max_det: int
+        ) -> list[Detections]:
+            seen.extend(image.shape[:2] for image in images)
+            return super().detect(images, conf, iou, max_det)
+
+    with service(tmp_path, config, detector=Detector(Recording())) as client:
+        for t in range(0, 301, 10):
+            body = push(client, t, [("car", CAR)])
+            assert [d["box"] for d in body["detections"]] == [whole]
+        [case] = cases(client)
+        assert case["box"] == whole and case["violation"] == "illegal_parking"
+        assert set(seen) == {(267, 356), (480, 640)}  # four tiles and the whole frame
+        assert seen.count((267, 356)) == 4 * seen.count((480, 640))
+        bad = {**camera, "inference": {"tiles": [2, 9]}}
+        r = client.put("/v1/cameras/cam-01", json=bad)
+        assert r.status_code == 422 and "tiles must be [rows, cols], each 1 to 4" in r.text
 
 
 @pytest.mark.parametrize(

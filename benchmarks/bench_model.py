@@ -1,0 +1,193 @@
+"""Accuracy and speed of detector models side by side: models x input sizes x tiling x backends.
+
+    python benchmarks/bench_model.py [--models models/streetwatch-yolo-0.1.0 models/current]
+        [--sizes 384 512 640] [--data build/data/reference/data.yaml] [--runs 3]
+
+For every arm it measures, in one run on the same images:
+
+- accuracy on the validation sets of a built dataset (AP50 per class, and precision and
+  recall counted at the serving confidence, 0.3): cars on the vehicles photos, every real
+  photo, the held-out synthetic scenes; onnxruntime;
+- speed per camera frame at 16:9 (1280x720) and 4:3 (640x480), batch 1, best of
+  ``--runs``, from a decoded frame to `Detections`, in a fresh process per backend and
+  arm (onnxruntime and OpenVINO), with peak memory;
+
+and prints Markdown tables with ratios to the first arm, the machine and its load average
+before and after. Frames for the speed test are real photos from the vehicles validation
+set, resized to each frame size. Results go to ``benchmarks/results/model.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+FRAMES = {"16:9": (720, 1280), "4:3": (480, 640)}
+CLASSES = ("car", "bus", "truck", "outdoor_ad", "garbage", "garbage_overflow", "garbage_bin")
+SYNTH = ("stall", "goods", "flyer", "graffiti")
+
+
+@dataclass(frozen=True)
+class Arm:
+    model: Path
+    imgsz: int
+    tiles: tuple[int, int] | None = None
+
+    @property
+    def label(self) -> str:
+        tiles = f" + tiles {self.tiles[0]}x{self.tiles[1]}" if self.tiles else ""
+        return f"{self.model.name} @{self.imgsz}{tiles}"
+
+
+def _load(arm: Arm, backend: str, conf: float, threads: int | None = None) -> Any:
+    from detector.model import Detector
+    from detector.tiling import TiledDetector, TileGrid
+
+    suffix = "model.xml" if backend == "openvino" and (arm.model / "model.xml").is_file() else ""
+    path = arm.model / suffix if suffix else arm.model
+    detector = Detector.load(
+        path, backend=backend, conf=conf, iou=0.6, imgsz=arm.imgsz, threads=threads
+    )
+    return TiledDetector(detector, TileGrid(*arm.tiles)) if arm.tiles else detector
+
+
+def _speed_worker(args: argparse.Namespace) -> None:
+    """One arm, one backend, in its own process: ms per frame at each aspect, peak RSS."""
+    import cv2
+
+    arm = Arm(Path(args.model_dir), args.imgsz, tuple(args.tiles) if args.tiles else None)
+    detector = _load(arm, args.backend, 0.25, threads=args.threads)
+    photos = [cv2.imread(p) for p in args.image_list]
+    out = {}
+    for aspect, (h, w) in FRAMES.items():
+        frames = [cv2.resize(p, (w, h)) for p in photos]
+        detector.detect_batch(frames[:1])  # warm-up
+        best = float("inf")
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            for frame in frames:
+                detector.detect_batch([frame])
+            best = min(best, time.perf_counter() - start)
+        out[aspect] = 1000 * best / len(frames)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"ms_per_frame": out, "peak_rss_mb": peak}))
+
+
+def _accuracy(arm: Arm, data: Path) -> dict[str, Any]:
+    from training.evaluate import evaluate
+    from training.yolo_dataset import load_data_yaml
+
+    spec = load_data_yaml(data)
+    detector = _load(arm, "onnxruntime", 0.001)
+    out = {}
+    for split in ("vehicles", "real", "synth"):
+        if split not in spec.val_sets:
+            continue
+        result = evaluate(detector, spec, split, conf=0.001, iou=0.6, progress=False)
+        out[split] = result.to_dict()["metrics"]
+    return out
+
+
+def _speed(arm: Arm, backend: str, images: list[Path], args: argparse.Namespace) -> dict[str, Any]:
+    cmd = [
+        sys.executable, __file__, "--worker", "--backend", backend, "--model-dir", str(arm.model),
+        "--imgsz", str(arm.imgsz), "--runs", str(args.runs), "--threads", str(args.threads),
+        "--image-list", *map(str, images),
+    ]  # fmt: skip
+    if arm.tiles:
+        cmd += ["--tiles", *map(str, arm.tiles)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return {"skipped": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _ap(metrics: dict[str, Any], split: str, cls: str, key: str = "ap50") -> str:
+    value = metrics.get(split, {}).get("per_class", {}).get(cls, {}).get(key)
+    return "-" if value is None else f"{value:.3f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--models", type=Path, nargs="+", default=[REPO / "models" / "current"])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[512])
+    parser.add_argument("--tiles", type=int, nargs=2, action="append", default=[])
+    parser.add_argument("--tile-size", type=int, default=512, help="input size of tiled arms")
+    parser.add_argument("--data", type=Path, default=REPO / "build/data/reference/data.yaml")
+    parser.add_argument("--backends", nargs="+", default=["onnxruntime", "openvino"])
+    parser.add_argument("--count", type=int, default=24, help="frames for the speed test")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/model.json")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--backend", help=argparse.SUPPRESS)
+    parser.add_argument("--model-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--imgsz", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--image-list", nargs="*", default=[], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        _speed_worker(args)
+        return
+
+    from detector.model import resolve_model_path
+    from training.yolo_dataset import load_data_yaml
+
+    models = [resolve_model_path(m).parent for m in args.models]
+    arms = [Arm(m, s) for m in models for s in args.sizes]
+    arms += [Arm(m, args.tile_size, (r, c)) for m in models for r, c in args.tiles]
+    images = load_data_yaml(args.data).image_paths("vehicles")[: args.count]
+    load_before = os.getloadavg()
+    started = time.time()
+    rows = []
+    for arm in arms:
+        accuracy = _accuracy(arm, args.data)
+        speed = {b: _speed(arm, b, images, args) for b in args.backends}
+        rows.append({"arm": arm.label, "accuracy": accuracy, "speed": speed})
+        print(f"measured {arm.label}", file=sys.stderr, flush=True)
+    load_after = os.getloadavg()
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} CPUs, {args.threads} threads; load average "
+        f"{load_before[0]:.2f} before, {load_after[0]:.2f} after; {time.time() - started:.0f} s"
+    )
+    print(f"{len(images)} frames per aspect, best of {args.runs} runs; {machine}\n")
+    print("| arm | car AP50 (vehicles) | P@0.3 | R@0.3 | bus | truck | "
+          + " | ".join(c for c in CLASSES[3:]) + " (real) | " + " | ".join(SYNTH)
+          + " (synth) |")  # fmt: skip
+    print("| --- |" + " ---: |" * (5 + len(CLASSES[3:]) + len(SYNTH)))
+    for r in rows:
+        a = r["accuracy"]
+        cells = [_ap(a, "vehicles", "car"), _ap(a, "vehicles", "car", "precision_at_serving")]
+        cells += [_ap(a, "vehicles", "car", "recall_at_serving")]
+        cells += [_ap(a, "vehicles", c) for c in ("bus", "truck")]
+        cells += [_ap(a, "real", c) for c in CLASSES[3:]] + [_ap(a, "synth", c) for c in SYNTH]
+        print(f"| {r['arm']} | " + " | ".join(cells) + " |")
+    print("\n| arm | backend | ms/frame 16:9 | ms/frame 4:3 | vs first arm (16:9) | peak RSS MB |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    first = {b: rows[0]["speed"][b] for b in args.backends}
+    for r in rows:
+        for backend, s in r["speed"].items():
+            if "skipped" in s:
+                print(f"| {r['arm']} | {backend} | skipped: {s['skipped']} | | | |")
+                continue
+            ref = first[backend].get("ms_per_frame", {}).get("16:9")
+            ms = s["ms_per_frame"]
+            ratio = f"{ref / ms['16:9']:.2f}x" if ref else "-"
+            print(f"| {r['arm']} | {backend} | {ms['16:9']:.1f} | {ms['4:3']:.1f} | {ratio} | "
+                  f"{s['peak_rss_mb']:.0f} |")  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"machine": machine, "rows": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
