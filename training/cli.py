@@ -71,6 +71,7 @@ def _train(args: argparse.Namespace) -> int:
             warmup_epochs=args.warmup_epochs,
             patience=args.patience,
             copy_to=args.copy_to,
+            reset_classes=tuple(c for c in args.reset_classes.split(",") if c),
             extra=_train_overrides(args.set),
         )
         result = train(cfg, argv=_argv(args))
@@ -175,6 +176,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "stops when it is spent; best.pt and last.pt are saved after every epoch",
     )
     p.add_argument("--freeze", type=int, help="freeze the first N layers (10: the backbone)")
+    p.add_argument(
+        "--reset-classes",
+        default="",
+        metavar="A,B",
+        help="classes the --base never saw a box of: their head rows start afresh",
+    )
     p.add_argument("--optimizer", default="auto", help="SGD, AdamW, ... (auto: ultralytics')")
     p.add_argument("--lr0", type=float, help="initial learning rate")
     p.add_argument("--warmup-epochs", type=float)

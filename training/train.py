@@ -55,6 +55,7 @@ class TrainConfig:
     lr0: float | None = None
     warmup_epochs: float | None = None
     copy_to: Path | None = None  # copy best/last weights and results here after every epoch
+    reset_classes: tuple[str, ...] = ()  # classes the base never saw: their head rows restart
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -109,6 +110,16 @@ def train(cfg: TrainConfig, *, argv: list[str] | None = None) -> TrainResult:
     started = time.time()
     run_dir = (cfg.project / cfg.name).resolve()
     source = str(resolve_base(cfg.base)) if cfg.base else cfg.model
+    if cfg.reset_classes:
+        if cfg.base is None:
+            raise ValueError(
+                "--reset-classes needs --base (a model trained from scratch has no rows)"
+            )
+        from training.head import checkpoint_with_reset_rows
+
+        source = str(
+            checkpoint_with_reset_rows(Path(source), cfg.reset_classes, run_dir / "base-reset.pt")
+        )
     model = ultralytics.YOLO(source, task="detect")
     if model.task != "detect":
         raise ValueError(f"{source}: a {model.task!r} model, not a detector")

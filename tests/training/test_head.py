@@ -1,0 +1,42 @@
+"""Head rows of classes a base never saw restart; nothing else changes."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.train
+
+
+def test_reset_rows_of_unseen_classes_only(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("ultralytics")
+    from ultralytics.nn.tasks import DetectionModel
+
+    from training.head import checkpoint_with_reset_rows
+
+    model = DetectionModel(cfg="yolov8n.yaml", nc=3, verbose=False)
+    model.names = {0: "car", 1: "flyer", 2: "graffiti"}
+    with torch.no_grad():
+        for seq in model.model[-1].cv3:
+            seq[-1].bias[:] = -13.0  # what training without a box of a class does
+    base = tmp_path / "base.pt"
+    torch.save({"model": model.half(), "ema": None, "epoch": -1}, base)
+    before = torch.load(base, map_location="cpu", weights_only=False)["model"].float().state_dict()
+
+    out = checkpoint_with_reset_rows(base, ["flyer"], tmp_path / "reset.pt")
+    after_model = torch.load(out, map_location="cpu", weights_only=False)["model"].float()
+    after = after_model.state_dict()
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    assert changed == {f"model.22.cv3.{i}.2.{p}" for i in range(3) for p in ("weight", "bias")}
+    for level, seq in enumerate(after_model.model[-1].cv3):
+        bias = seq[-1].bias
+        stride = float(after_model.model[-1].stride[level])
+        assert bias[1].item() == pytest.approx(math.log(5 / 3 / (640 / stride) ** 2), abs=1e-2)
+        assert bias[0].item() == bias[2].item() == pytest.approx(-13.0)
+        assert not torch.equal(seq[-1].weight[1], before[f"model.22.cv3.{level}.2.weight"][1])
+
+    with pytest.raises(ValueError, match=r"\['stall'\]: not classes of the base model"):
+        checkpoint_with_reset_rows(base, ["stall"], tmp_path / "x.pt")
