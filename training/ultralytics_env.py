@@ -10,7 +10,6 @@ replaced (AMP is trusted on CUDA; results.csv is read with the standard library)
 from __future__ import annotations
 
 import csv
-import importlib.util
 import logging
 import os
 import shutil
@@ -66,7 +65,9 @@ def _patch_offline_trainer() -> None:
 
     # the real check downloads yolo11n.pt to compare against; AMP is sound on CUDA
     trainer.check_amp = _trust_amp
-    if importlib.util.find_spec("polars") is None:
+    try:
+        import polars  # noqa: F401  (ultralytics reads results.csv with it)
+    except ImportError:
         trainer.BaseTrainer.read_results_csv = _read_results_csv
 
 
