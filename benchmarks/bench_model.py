@@ -33,8 +33,12 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 FRAMES = {"16:9": (720, 1280), "4:3": (480, 640)}
-CLASSES = ("car", "bus", "truck", "outdoor_ad", "garbage", "garbage_overflow", "garbage_bin")
-SYNTH = ("stall", "goods", "flyer", "graffiti")
+# where each class is judged: vehicles photos, every real photo, held-out synthetic scenes
+JUDGED = {
+    "vehicles": ("car", "bus", "truck", "two_wheeler"),
+    "real": ("outdoor_ad", "garbage", "garbage_overflow", "garbage_bin"),
+    "synth": ("stall", "goods", "flyer", "graffiti"),
+}
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ def _accuracy(arm: Arm, data: Path) -> dict[str, Any]:
     spec = load_data_yaml(data)
     detector = _load(arm, "onnxruntime", 0.001)
     out = {}
-    for split in ("vehicles", "real", "synth"):
+    for split in (*JUDGED, "facade-walls"):
         if split not in spec.val_sets:
             continue
         result = evaluate(detector, spec, split, conf=0.001, iou=0.6, progress=False)
@@ -161,16 +165,22 @@ def main() -> None:
         f"{load_before[0]:.2f} before, {load_after[0]:.2f} after; {time.time() - started:.0f} s"
     )
     print(f"{len(images)} frames per aspect, best of {args.runs} runs; {machine}\n")
-    print("| arm | car AP50 (vehicles) | P@0.3 | R@0.3 | bus | truck | "
-          + " | ".join(c for c in CLASSES[3:]) + " (real) | " + " | ".join(SYNTH)
-          + " (synth) |")  # fmt: skip
-    print("| --- |" + " ---: |" * (5 + len(CLASSES[3:]) + len(SYNTH)))
+    columns = [(split, c) for split, classes in JUDGED.items() for c in classes]
+    print("AP50 per class on the set where it is judged (vehicles photos, every real photo,")
+    print("held-out synthetic scenes); P/R counted at the serving confidence 0.3; FP/image")
+    print("at 0.3 on the background crops of facade photos (every detection is false).\n")
+    print("| arm | " + " | ".join(c for _, c in columns) + " | car P@0.3 | car R@0.3 | "
+          "outdoor_ad P@0.3 | walls FP/image |")  # fmt: skip
+    print("| --- |" + " ---: |" * (len(columns) + 4))
     for r in rows:
         a = r["accuracy"]
-        cells = [_ap(a, "vehicles", "car"), _ap(a, "vehicles", "car", "precision_at_serving")]
-        cells += [_ap(a, "vehicles", "car", "recall_at_serving")]
-        cells += [_ap(a, "vehicles", c) for c in ("bus", "truck")]
-        cells += [_ap(a, "real", c) for c in CLASSES[3:]] + [_ap(a, "synth", c) for c in SYNTH]
+        cells = [_ap(a, split, c) for split, c in columns]
+        cells += [
+            _ap(a, "vehicles", "car", k) for k in ("precision_at_serving", "recall_at_serving")
+        ]
+        cells += [_ap(a, "real", "outdoor_ad", "precision_at_serving")]
+        walls = a.get("facade-walls", {}).get("fp_per_image_at_serving")
+        cells += ["-" if walls is None else f"{walls:.2f}"]
         print(f"| {r['arm']} | " + " | ".join(cells) + " |")
     print("\n| arm | backend | ms/frame 16:9 | ms/frame 4:3 | vs first arm (16:9) | peak RSS MB |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
