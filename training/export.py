@@ -195,7 +195,7 @@ def export_model(cfg: ExportConfig, *, argv: list[str] | None = None) -> Path:
         },
         "export_command": " ".join(argv) if argv else None,
         "notes": list(cfg.notes),
-        "base": _base_record(run_record.get("source")),
+        "base": _base_record(run_record.get("base") or run_record.get("source")),
         "data": {
             "name": manifest.get("name"),
             "recipe": manifest.get("recipe"),

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from detector.model import resolve_model_path
-from training.provenance import git_revision, repo_relative, sha256_file
+from training.provenance import from_repo, git_revision, repo_relative, sha256_file
 from training.ultralytics_env import copy_weights, offline_ultralytics, on_accelerator
 
 logger = logging.getLogger(__name__)
@@ -156,6 +156,17 @@ def train(cfg: TrainConfig, *, argv: list[str] | None = None) -> TrainResult:
     }
     args["amp"] = on_accelerator(cfg.device)
     logger.info("training %s on %s: %s", source, cfg.data, args)
+    _write_record(
+        run_dir,
+        {
+            "command": _command(argv),
+            "source": portable_arg("base", source),
+            "base": portable_arg("base", resolve_base(cfg.base)) if cfg.base else None,
+            "reset_classes": list(cfg.reset_classes),
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "git_revision": git_revision(),
+        },
+    )
     if cfg.copy_to is not None:
         model.add_callback("on_model_save", partial(copy_weights, run_dir, cfg.copy_to))
     model.train(**args)
@@ -171,13 +182,14 @@ def resume(last: Path, *, argv: list[str] | None = None) -> TrainResult:
     run_dir = last.resolve().parents[1]
     record_path = run_dir / RUN_RECORD
     record = json.loads(record_path.read_text()) if record_path.exists() else {}
-    started = time.time() - float(record.get("wall_s", 0.0))
+    # the time trained before the cut: ultralytics logs it with every epoch
+    started = time.time() - _trained_s(run_dir)
     ultralytics.YOLO(str(last)).train(resume=True)
     cfg_args = yaml.safe_load((run_dir / "args.yaml").read_text(encoding="utf-8"))
     cfg = TrainConfig(data=Path(cfg_args["data"]), project=run_dir.parent, name=run_dir.name)
     spec = _check_data(cfg.data)
-    source = record.get("source", str(cfg_args.get("model")))
-    return _finish(cfg, run_dir, source, spec, cfg_args, started, argv, resumed=True)
+    source = str(from_repo(record["source"])) if record.get("source") else str(cfg_args["model"])
+    return _finish(cfg, run_dir, source, spec, cfg_args, started, argv, resumed=record)
 
 
 def _check_resumable(last: Path) -> None:
@@ -205,6 +217,29 @@ def portable_arg(key: str, value: Any) -> Any:
     return value
 
 
+def _command(argv: list[str] | None) -> str:
+    return shlex.join(argv if argv is not None else ["streetwatch", *sys.argv[1:]])
+
+
+def _write_record(run_dir: Path, record: dict[str, Any]) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tmp = run_dir / f".{RUN_RECORD}.tmp"
+    tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False))
+    tmp.replace(run_dir / RUN_RECORD)
+
+
+def _trained_s(run_dir: Path) -> float:
+    """Training seconds of the epochs a run completed (results.csv's ``time`` column)."""
+    results = run_dir / "results.csv"
+    if not results.is_file():
+        return 0.0
+    rows = results.read_text().strip().splitlines()
+    header = [h.strip() for h in rows[0].split(",")]
+    if len(rows) < 2 or "time" not in header:
+        return 0.0
+    return float(rows[-1].split(",")[header.index("time")])
+
+
 def _finish(
     cfg: TrainConfig,
     run_dir: Path,
@@ -213,17 +248,25 @@ def _finish(
     args: dict[str, Any],
     started: float,
     argv: list[str] | None,
-    resumed: bool = False,
+    resumed: dict[str, Any] | None = None,
 ) -> TrainResult:
+    """Write the run record: the command that started the run (and each that resumed it),
+    its arguments, data manifest, base transfer and wall time."""
     best, last = run_dir / "weights" / "best.pt", run_dir / "weights" / "last.pt"
     if not best.exists():
         best = last
     manifest = cfg.data.parent / "manifest.json"
+    earlier = resumed or {}
+    command = _command(argv)
     record: dict[str, Any] = {
-        "command": shlex.join(argv if argv is not None else ["streetwatch", *sys.argv[1:]]),
-        "resumed": resumed,
+        "command": earlier.get("command", command),
+        "resumed": resumed is not None,
+        "resumed_with": [*earlier.get("resumed_with", []), command] if resumed is not None else [],
+        "reset_classes": earlier.get("reset_classes", list(cfg.reset_classes)),
+        "base": earlier.get("base")
+        or (portable_arg("base", resolve_base(cfg.base)) if cfg.base else None),
         "git_revision": git_revision(),
-        "source": source,
+        "source": portable_arg("base", source),
         "args": {k: portable_arg(k, v) for k, v in args.items()},
         "config": {k: portable_arg(k, v) for k, v in asdict(cfg).items()},
         "data_names": spec.get("names"),
@@ -232,10 +275,10 @@ def _finish(
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_s": round(time.time() - started, 1),
     }
-    if cfg.base is not None:
+    if source.endswith(".pt") and Path(source).is_file():
         from ultralytics import YOLO
 
         record["transfer"] = transfer_counts(Path(source), YOLO(str(best)).model)
-    (run_dir / RUN_RECORD).write_text(json.dumps(record, indent=1, ensure_ascii=False))
+    _write_record(run_dir, record)
     logger.info("trained in %.0f s; best weights %s", record["wall_s"], best)
     return TrainResult(run_dir=run_dir, best=best, last=last, record=record)

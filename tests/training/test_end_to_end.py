@@ -164,6 +164,7 @@ def test_finetune_from_checkpoint_with_other_classes(pipeline: Pipeline, tmp_pat
 
 
 def test_interrupted_run_resumes_to_the_end(pipeline: Pipeline, tmp_path: Path) -> None:
+    import shlex
     import subprocess
     import sys
     import textwrap
@@ -195,8 +196,14 @@ def test_interrupted_run_resumes_to_the_end(pipeline: Pipeline, tmp_path: Path) 
     rows = (project / "r" / "results.csv").read_text().strip().splitlines()
     assert len(rows) - 1 == 1, "killed after the first epoch"
 
+    started = json.loads((project / "r" / "streetwatch_run.json").read_text())
+    assert started["command"] == shlex.join(["streetwatch", *args]), "recorded before training"
+    first_epoch_s = float(rows[1].split(",")[rows[0].split(",").index("time")])
     result = resume(last)
     assert result.record["resumed"] is True
+    assert result.record["command"] == started["command"], "the command that started the run"
+    assert result.record["resumed_with"][0].startswith("streetwatch")
+    assert result.record["wall_s"] > first_epoch_s, "the time before the cut counts too"
     rows = (project / "r" / "results.csv").read_text().strip().splitlines()
     assert len(rows) - 1 == 3, "the resumed run finishes all three epochs"
 
