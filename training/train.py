@@ -229,7 +229,8 @@ def _write_record(run_dir: Path, record: dict[str, Any]) -> None:
 
 
 def _trained_s(run_dir: Path) -> float:
-    """Training seconds of the epochs a run completed (results.csv's ``time`` column)."""
+    """Training seconds of the epochs a run completed: results.csv's ``time`` column, which
+    ultralytics restarts at each resume, summed over the segments."""
     results = run_dir / "results.csv"
     if not results.is_file():
         return 0.0
@@ -237,7 +238,14 @@ def _trained_s(run_dir: Path) -> float:
     header = [h.strip() for h in rows[0].split(",")]
     if len(rows) < 2 or "time" not in header:
         return 0.0
-    return float(rows[-1].split(",")[header.index("time")])
+    column = header.index("time")
+    total, previous = 0.0, 0.0
+    for row in rows[1:]:
+        t = float(row.split(",")[column])
+        if t < previous:  # a resume started the clock again
+            total += previous
+        previous = t
+    return total + previous
 
 
 def _finish(

@@ -26,3 +26,13 @@ def test_paths_are_recorded_relative_to_the_repository(
 def test_a_path_elsewhere_stays_absolute(tmp_path: Path) -> None:
     assert repo_relative("/etc/hosts", tmp_path / "a" / "repo") == "/etc/hosts"
     assert from_repo("/etc/hosts") == Path("/etc/hosts")
+
+
+def test_training_time_sums_the_segments_of_a_resumed_run(tmp_path: Path) -> None:
+    from training.train import _trained_s
+
+    (tmp_path / "results.csv").write_text(
+        "epoch, time,metrics\n1,700.0,0.1\n2,1500.0,0.2\n3,800.0,0.3\n4,1600.0,0.4\n"
+    )
+    assert _trained_s(tmp_path) == 1500.0 + 1600.0
+    assert _trained_s(tmp_path / "nowhere") == 0.0
