@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import os
 import platform
+import secrets
 import socket
 import statistics
 import sys
@@ -130,9 +131,9 @@ def run_http(model: Path, frames: list[Frame], config: dict[str, Any]) -> list[f
     with tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp) / "cameras.yaml"
         cfg.write_text(yaml.safe_dump([camera(config, False)], allow_unicode=True))
-        app = create_app(
-            Settings(data_dir=Path(tmp), config=cfg, demo=False), detector=Detector.load(model)
-        )
+        admin = secrets.token_urlsafe(32)
+        settings = Settings(data_dir=Path(tmp), config=cfg, demo=False, admin_token=admin)
+        app = create_app(settings, detector=Detector.load(model))
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
@@ -148,6 +149,13 @@ def run_http(model: Path, frames: list[Frame], config: dict[str, Any]) -> list[f
         ]
         url = f"http://127.0.0.1:{port}/v1/cameras/bench/frames"
         with httpx.Client(timeout=30) as client:
+            # the camera's own key, as a pushing camera or gateway sends it
+            issued = client.post(
+                f"http://127.0.0.1:{port}/v1/cameras/bench/keys",
+                headers={"Authorization": f"Bearer {admin}"},
+            )
+            issued.raise_for_status()
+            client.headers["X-API-Key"] = issued.json()["key"]
 
             def post(i: int, _: Frame) -> None:
                 at = (T0 + dt.timedelta(seconds=i / 2)).isoformat()
