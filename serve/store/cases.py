@@ -277,14 +277,15 @@ class CaseRepo:
             )
 
     def audit(self, case_id: int) -> builtins.list[AuditRecord]:
-        """Every change to the case, oldest first."""
+        """Every change to the case in the order it was written: an entry stamped by a
+        caller's clock (``mark_overdue(now)``) keeps its place even when that clock is off."""
         with self._db.session(write=False) as session:
             if session.get(CaseRow, case_id) is None:
                 raise CaseNotFound(case_id)
             rows = session.scalars(
                 select(CaseAuditRow)
                 .where(CaseAuditRow.case_id == case_id)
-                .order_by(CaseAuditRow.at, CaseAuditRow.id)
+                .order_by(CaseAuditRow.id)
             )
             return [
                 AuditRecord(
