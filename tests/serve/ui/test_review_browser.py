@@ -134,10 +134,18 @@ def test_work_the_queue_by_keyboard(watched: Watched, live: Live) -> None:
 def test_an_api_error_is_shown(watched: Watched, live: Live) -> None:
     page = watched.page
     ready(watched)
+    repo: CaseRepo = live.app.state.cases
+    drafts = [c.id for c in repo.list(status="draft", camera_id="cam-02")[0]]
     page.select_option("#f-camera", "cam-02")
+    # the filtered queue, not the one drawn before it (a slow machine shows the old one a while)
+    page.wait_for_function(
+        "ids => JSON.stringify([...document.querySelectorAll('#queue li[data-id]')]"
+        ".map(e => +e.dataset.id).sort()) === JSON.stringify(ids)",
+        arg=sorted(drafts, key=str),
+    )
     page.wait_for_selector("#queue li[aria-selected=true]")
     target = selected_id(watched)
-    repo: CaseRepo = live.app.state.cases
+    assert target in drafts
     repo.review(target, actor="someone-else", decision="reject", reason="duplicate")
     page.locator("body").focus()
     page.keyboard.press("y")  # the case was decided meanwhile: 409 with a detail

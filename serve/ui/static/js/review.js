@@ -152,9 +152,13 @@ function nextDay(date) {
   return d.toISOString().slice(0, 10);
 }
 
+// each load is numbered: a slow answer to an older filter never replaces a newer one
+let queueLoads = 0;
+
 async function loadQueue() {
   const f = filters();
   const keep = current() ? current().id : null;
+  const seq = ++queueLoads;
   st.loading = true;
   const url = withQuery("/v1/cases", {
     status: "draft",
@@ -165,6 +169,7 @@ async function loadQueue() {
   });
   try {
     const body = await api("GET", url);
+    if (seq !== queueLoads) return;
     let list = body.data;
     if (f.to) {
       const end = Date.parse(midnightISO(nextDay(f.to)));
@@ -183,9 +188,10 @@ async function loadQueue() {
     st.index = at >= 0 ? at : list.length ? 0 : -1;
     showError("");
   } catch (e) {
+    if (seq !== queueLoads) return;
     showError(e.detail || String(e));
   } finally {
-    st.loading = false;
+    if (seq === queueLoads) st.loading = false;
   }
   renderAll();
   showCase();
