@@ -41,6 +41,39 @@ def _metrics_table(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _side_by_side(card: dict[str, Any]) -> list[str]:
+    """AP50 per class and validation set: this model beside each compared one."""
+    compared = card.get("compared") or []
+    if not compared:
+        return []
+    me = f"{card['name']} {card['version']}"
+    out = [
+        "## Side by side",
+        "",
+        "AP50 on the same validation sets, measured by the same code in the same export "
+        "(onnxruntime, conf 0.001); *Δ* is this model minus the first compared one.",
+        "",
+    ]
+    heads = [me, *(f"`{c['model']}`" for c in compared)]
+    for name, result in card.get("metrics", {}).items():
+        rows = {c: m for c, m in result["metrics"]["per_class"].items() if m.get("n_gt")}
+        if not rows:
+            continue
+        out += [
+            f"### {_set_title(name)}",
+            "",
+            "| class | boxes | " + " | ".join(heads) + " | Δ |",
+            "| --- | ---: | " + " | ".join("---:" for _ in heads) + " | ---: |",
+        ]
+        for cls, m in rows.items():
+            theirs = [c["sets"].get(name, {}).get(cls, {}).get("ap50") for c in compared]
+            delta = "-" if theirs[0] is None else f"{m['ap50'] - theirs[0]:+.3f}"
+            cells = [_fmt(m["ap50"]), *(_fmt(t) for t in theirs)]
+            out.append(f"| {cls} | {m['n_gt']} | " + " | ".join(cells) + f" | {delta} |")
+        out.append("")
+    return out
+
+
 _SET_TITLES = {
     "all": "All validation images (real and synthetic)",
     "real": "Every real validation photo (all real sources)",
@@ -150,6 +183,7 @@ def render_card(card: dict[str, Any]) -> str:
         ]
         for name, result in metrics.items():
             out += [f"### {_set_title(name)}", "", *_metrics_table(result), ""]
+    out += _side_by_side(card)
     for r in card.get("rescored", []):
         out += [
             f"Re-measured {r['at']} on `{r['data']}` (code `{r.get('git_revision')}`): "

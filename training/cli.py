@@ -118,6 +118,7 @@ def _export(args: argparse.Namespace) -> int:
             set_current=args.set_current,
             keep_pt=args.keep_pt,
             notes=tuple(args.note),
+            compare=tuple(args.compare),
         ),
         argv=_argv(args),
     )
@@ -243,6 +244,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="append",
         default=[],
         help="a caveat the card must state (repeatable), e.g. what the base model saw",
+    )
+    p.add_argument(
+        "--compare",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="MODEL",
+        help="also measure this model (registry entry or .onnx) on the --eval-data val sets "
+        "and put its AP50 beside the new model's in the card (repeatable)",
     )
     p.set_defaults(func=_export)
 

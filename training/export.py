@@ -40,6 +40,8 @@ class ExportConfig:
     keep_pt: bool = False
     opset: int = 17
     notes: tuple[str, ...] = ()
+    # other models (registry entries, ONNX files) measured on the same val sets for the card
+    compare: tuple[Path, ...] = ()
 
 
 def _stamp_onnx(path: Path, props: dict[str, str]) -> None:
@@ -82,6 +84,30 @@ def evaluate_val_sets(model_path: Path, data_yaml: Path) -> dict[str, Any]:
         results[name] = result.to_dict() | {"data": repo_relative(data_yaml)}
         logger.info("val set %s:\n%s", name, result.table())
     return results
+
+
+def compared_models(models: tuple[Path, ...], data_yaml: Path) -> list[dict[str, Any]]:
+    """Per-class AP50 of other models on the same validation sets, measured by the same
+    code in the same run, so the card can put them side by side."""
+    out = []
+    for model in models:
+        if not model.exists():
+            raise FileNotFoundError(f"--compare {model}: no such model")
+        metrics = evaluate_val_sets(model, data_yaml)
+        out.append(
+            {
+                "model": repo_relative(model),
+                "sets": {
+                    name: {
+                        cls: {"ap50": m["ap50"], "n_gt": m["n_gt"]}
+                        for cls, m in result["metrics"]["per_class"].items()
+                        if m.get("n_gt")
+                    }
+                    for name, result in metrics.items()
+                },
+            }
+        )
+    return out
 
 
 RELIABLE_AP50 = 0.3
@@ -171,7 +197,10 @@ def export_model(cfg: ExportConfig, *, argv: list[str] | None = None) -> Path:
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text())
         shutil.copyfile(manifest_path, staging / "data_manifest.json")
+    if cfg.compare and not cfg.eval_data:
+        raise ValueError("--compare needs --eval-data: the val sets to measure them on")
     metrics = evaluate_val_sets(onnx_path, cfg.eval_data) if cfg.eval_data else {}
+    compared = compared_models(cfg.compare, cfg.eval_data) if cfg.eval_data else []
     card = {
         "name": cfg.name,
         "version": cfg.version,
@@ -211,6 +240,7 @@ def export_model(cfg: ExportConfig, *, argv: list[str] | None = None) -> Path:
             "classes_synthetic_only": manifest.get("classes_synthetic_only", names),
         },
         "metrics": metrics,
+        "compared": compared,
         "real_data_capabilities": real_data_capabilities(metrics, manifest),
     }
     (staging / "card.json").write_text(json.dumps(card, indent=1, ensure_ascii=False))

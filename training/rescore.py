@@ -67,6 +67,7 @@ def rescore_entry(
     _portable_paths(card)
     card["notes"] = [*card.get("notes", []), *notes]
     card["metrics"] = metrics
+    card.pop("compared", None)  # measured on the data replaced here: no longer side by side
     card["real_data_capabilities"] = real_data_capabilities(metrics, manifest)
     card["data"]["eval_data"] = repo_relative(eval_data)
     for name, text in (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -114,6 +114,32 @@ def test_registry_entries_are_immutable(pipeline: Pipeline) -> None:
                 weights=pipeline.run_best, name="e2e", version="0.0.1", registry=pipeline.registry
             )
         )
+
+
+def test_card_puts_compared_models_side_by_side(pipeline: Pipeline, tmp_path: Path) -> None:
+    from training.export import ExportConfig, export_model
+
+    config = ExportConfig(
+        weights=pipeline.run_best,
+        name="e2e",
+        version="0.0.2",
+        registry=tmp_path,
+        compare=(pipeline.entry,),
+    )
+    with pytest.raises(ValueError, match="--compare needs --eval-data"):
+        export_model(config)
+    entry = export_model(replace(config, eval_data=pipeline.data_yaml))
+    card = json.loads((entry / "card.json").read_text())
+    [other] = card["compared"]
+    assert other["model"] == str(pipeline.entry.resolve())
+    for name, result in card["metrics"].items():
+        mine = {c: m["ap50"] for c, m in result["metrics"]["per_class"].items() if m["n_gt"]}
+        assert mine and {c: m["ap50"] for c, m in other["sets"][name].items()} == mine
+    text = (entry / "card.md").read_text()
+    assert "## Side by side" in text and "| Δ |" in text and "+0.000 |" in text
+    rows = text.split("## Side by side")[1].split("## Files")[0].splitlines()
+    deltas = [r.rsplit("|", 2)[1].strip() for r in rows if r.startswith("| ") and "---" not in r]
+    assert deltas.count("+0.000") == len(deltas) - len(card["metrics"])  # all but the heads
 
 
 def test_eval_cli_writes_json(pipeline: Pipeline, tmp_path: Path) -> None:
