@@ -60,8 +60,23 @@ def on_accelerator(device: str) -> bool:
     return d.startswith("cuda") or d.replace(",", "").isdigit()
 
 
+def cpu_threads() -> int:
+    """Threads for torch when training on the CPU: every core this process may run on
+    (``$STREETWATCH_TRAIN_THREADS`` overrides)."""
+    override = os.environ.get("STREETWATCH_TRAIN_THREADS")
+    if override:
+        if not override.isdigit() or int(override) < 1:
+            raise ValueError(f"STREETWATCH_TRAIN_THREADS={override!r}: expected a count >= 1")
+        return int(override)
+    return len(os.sched_getaffinity(0))
+
+
 def _patch_offline_trainer() -> None:
     import ultralytics.engine.trainer as trainer
+    import ultralytics.utils.torch_utils as torch_utils
+
+    # ultralytics trains on cores - 1 threads (one thread on a 2-core machine, half of it idle)
+    torch_utils.NUM_THREADS = cpu_threads()
 
     # the real check downloads yolo11n.pt to compare against; AMP is sound on CUDA
     trainer.check_amp = _trust_amp
