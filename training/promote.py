@@ -3,9 +3,11 @@
 Both models are evaluated (onnxruntime) on the frozen validation sets the current model's
 card was scored on. The candidate is promoted iff, on every set, no class with at least
 ``min_boxes`` ground-truth boxes loses more than ``tolerance`` AP50, and its overall mAP50
-(mean over the sets that are a whole val split) is strictly higher. The decision and every
-number behind it go to ``models/<candidate>/promotion.json`` and ``models/promotions.jsonl``;
-a promotion then points ``models/current`` at the candidate (atomically).
+(mean over the sets that are a whole val split) is strictly higher; and it must still find
+every culprit of the demo clip that the current model finds (``training.demo_check``).
+The decision and every number behind it go to ``models/<candidate>/promotion.json`` and
+``models/promotions.jsonl``; a promotion then points ``models/current`` at the candidate
+(atomically).
 
 >>> cfg = PromoteConfig(candidate=Path("models/streetwatch-yolo-0.2.0"))
 >>> decision = promote(cfg)  # doctest: +SKIP
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from detector.model import Detector
+from training.demo_check import MIN_RATE, find_culprits, lost_culprits
 from training.evaluate import evaluate
 from training.provenance import git_revision, repo_relative, sha256_file
 from training.registry import set_current
@@ -291,6 +294,18 @@ def promote(cfg: PromoteConfig, *, argv: Sequence[str] | None = None) -> Decisio
         tolerance=cfg.tolerance,
         min_boxes=cfg.min_boxes,
     )
+    # the demo camera is what `make run` shows: no culprit the current model finds may be lost
+    demo = {"current": find_culprits(current), "candidate": find_culprits(candidate)}
+    lost = lost_culprits(demo["current"], demo["candidate"])
+    if lost:
+        kept = () if decision.promote else decision.reasons
+        decision = Decision(
+            False,
+            (*kept, *lost),
+            decision.checks,
+            decision.overall_current,
+            decision.overall_candidate,
+        )
     record = {
         "decided_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "verdict": decision.verdict,
@@ -318,6 +333,10 @@ def promote(cfg: PromoteConfig, *, argv: Sequence[str] | None = None) -> Decisio
             for s in sets
         },
         "checks": [c.to_dict() for c in decision.checks],
+        "demo": {
+            "min_rate": MIN_RATE,
+            **{who: [c.to_dict() for c in found] for who, found in demo.items()},
+        },
         "git_revision": git_revision(),
         "command": shlex.join(argv) if argv else None,
     }

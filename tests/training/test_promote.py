@@ -124,6 +124,10 @@ def test_a_better_candidate_is_promoted_and_recorded(
     assert record["overall_map50"]["candidate"] == pytest.approx(0.995)
     assert len(record["checks"]) == 6 and all(c["ok"] for c in record["checks"])
     assert record["decided_at"] and "git_revision" in record
+    # the demo clip's culprits, as each model saw them (these tiny models find none: no loss)
+    demo = record["demo"]
+    assert [c["class"] for c in demo["current"]] == ["car", "stall", "outdoor_ad"]
+    assert all(c["frames"] >= 80 for c in demo["candidate"]) and demo["min_rate"] == 0.85
     assert record["command"].split()[0] == "streetwatch"  # argv: here pytest's, maybe none
     assert log_lines(world) == [record]
 
