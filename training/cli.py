@@ -147,6 +147,7 @@ def _promote(args: argparse.Namespace) -> int:
             tolerance=args.tolerance,
             min_boxes=args.min_boxes,
             dry_run=args.dry_run,
+            demo_check=not args.no_demo_check,
         ),
         argv=_argv(args),
     )
@@ -284,4 +285,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--tolerance", type=float, default=0.02, help="AP50 a class may lose")
     p.add_argument("--min-boxes", type=int, default=10, help="classes with fewer are not held")
     p.add_argument("--dry-run", action="store_true", help="decide and print; change nothing")
+    p.add_argument(
+        "--no-demo-check",
+        action="store_true",
+        help="do not hold the candidate to the demo clip's culprits (for a registry whose "
+        "reviewers judged the demo clip itself)",
+    )
     p.set_defaults(func=_promote)

@@ -63,6 +63,9 @@ class PromoteConfig:
     min_boxes: int = 10
     dry_run: bool = False
     progress: bool = True
+    # hold the candidate to the demo clip's culprits (off for a registry whose reviewers
+    # judged the demo clip itself: a rejected culprit is rightly unlearnt)
+    demo_check: bool = True
 
 
 @dataclass(frozen=True)
@@ -295,8 +298,12 @@ def promote(cfg: PromoteConfig, *, argv: Sequence[str] | None = None) -> Decisio
         min_boxes=cfg.min_boxes,
     )
     # the demo camera is what `make run` shows: no culprit the current model finds may be lost
-    demo = {"current": find_culprits(current), "candidate": find_culprits(candidate)}
-    lost = lost_culprits(demo["current"], demo["candidate"])
+    demo = (
+        {"current": find_culprits(current), "candidate": find_culprits(candidate)}
+        if cfg.demo_check
+        else {}
+    )
+    lost = lost_culprits(demo["current"], demo["candidate"]) if demo else []
     if lost:
         kept = () if decision.promote else decision.reasons
         decision = Decision(
@@ -336,7 +343,9 @@ def promote(cfg: PromoteConfig, *, argv: Sequence[str] | None = None) -> Decisio
         "demo": {
             "min_rate": MIN_RATE,
             **{who: [c.to_dict() for c in found] for who, found in demo.items()},
-        },
+        }
+        if demo
+        else None,
         "git_revision": git_revision(),
         "command": shlex.join(argv) if argv else None,
     }

@@ -172,6 +172,12 @@ def test_a_dry_run_decides_but_writes_nothing(
     assert log_lines(world) == []
 
 
+def test_the_demo_check_can_be_left_out(world: World) -> None:
+    assert run(world, "tiny-2.0", "--min-boxes", "2", "--no-demo-check") == 0
+    record = json.loads((world.entry("tiny-2.0") / "promotion.json").read_text())
+    assert record["demo"] is None and record["promoted"] is True
+
+
 def test_named_data_replaces_the_card_sets(world: World, tmp_path: Path) -> None:
     other = write_val_set(tmp_path / "other", n=2)
     decision = promote(
