@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from detector.geometry import box_iou
 from training.metrics import SERVING_CONF
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 MIN_RATE = 0.85  # share of a culprit's frames in which it must be found
 MIN_IOU = 0.3
-Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -71,14 +71,6 @@ def demo_clip() -> DemoClip:
     return render_demo_clip()
 
 
-def _iou(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def find_culprits(detector: Detector, clip: DemoClip | None = None) -> list[CulpritFound]:
     """Per scripted culprit, the frames after it settled in which ``detector`` finds it."""
     clip = clip or demo_clip()
@@ -97,8 +89,7 @@ def find_culprits(detector: Detector, clip: DemoClip | None = None) -> list[Culp
             over = {
                 names[int(k)]
                 for b, c, k in zip(d.xyxy, d.confidence, d.class_id, strict=True)
-                if c >= SERVING_CONF
-                and _iou((float(b[0]), float(b[1]), float(b[2]), float(b[3])), o.box) >= MIN_IOU
+                if c >= SERVING_CONF and box_iou([float(v) for v in b], o.box) >= MIN_IOU
             }
             found += o.class_name in over
             called.update(over - {o.class_name})
