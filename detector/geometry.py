@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
+
+Box: TypeAlias = tuple[float, float, float, float]
+"""One box as (x1, y1, x2, y2) in pixels of the frame it was found in."""
 
 
 def box_overlap(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:

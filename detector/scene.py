@@ -64,12 +64,11 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.detections import Detections
-from detector.geometry import box_overlap
+from detector.geometry import Box, box_overlap
 from detector.zones import Zone
 
 logger = logging.getLogger(__name__)
 
-Box = tuple[float, float, float, float]  # full-resolution pixel xyxy
 EventKind = Literal["started", "reached", "seen", "ended"]
 F32 = npt.NDArray[np.float32]
 U8 = npt.NDArray[np.uint8]

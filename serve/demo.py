@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import cv2
 from pydantic import TypeAdapter, ValidationError
 
+from detector.geometry import Box
 from detector.rules.config import RuleOverride, RuleOverrides
 from detector.zones import Zone
 from serve.cameras.config import Camera, FileSource, MotionConfig
@@ -50,7 +51,7 @@ class DemoExpectation:
     violation: str
     label: str
     zone_id: str | None
-    box: tuple[float, float, float, float]
+    box: Box
     from_s: float  # seconds into the clip when the object is in place
 
 

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from sqlalchemy.exc import SQLAlchemyError
 
 from detector.detections import Detections
-from detector.geometry import box_iou, box_overlap
+from detector.geometry import Box, box_iou, box_overlap
 from detector.metadata import ModelInfo
 from detector.model import Detector
 from detector.motion import GateReason, MotionGate
@@ -62,7 +62,6 @@ SUPPRESSION_REFRESH_S = 30.0
 DISPATCHED_REFRESH_S = 30.0
 # a scene region and a case's box are the same object at this overlap (over the smaller)
 SAME_PLACE = 0.5
-Box = tuple[float, float, float, float]
 
 
 class FrameOutOfOrderError(ValueError):

@@ -22,7 +22,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from detector.scene import Box, SceneBaseline, SceneEvent
+from detector.geometry import Box
+from detector.scene import SceneBaseline, SceneEvent
 from detector.zones import Zone
 from serve.cameras.config import SceneSettings
 from serve.evidence.render import encode_jpeg

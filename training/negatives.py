@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 import yaml
 
+from detector.geometry import Box
 from training.readers import SourceImage
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class CropSpec:
 
 
 def _free_crops(
-    size: tuple[int, int], boxes: list[tuple[float, float, float, float]], spec: CropSpec, seed: int
+    size: tuple[int, int], boxes: list[Box], spec: CropSpec, seed: int
 ) -> list[tuple[int, int, int, int]]:
     """Up to ``spec.per_image`` non-overlapping crops (x1, y1, x2, y2 px) touching no box."""
     w, h = size

@@ -19,14 +19,13 @@ from typing import Literal
 import numpy as np
 
 from detector.detections import Detections
-from detector.geometry import box_overlap
+from detector.geometry import Box, box_overlap
 from detector.rules.config import RuleConfig
 from detector.taxonomy import Taxonomy, ViolationType
 from detector.zones import GROUND_ANCHORED, Zone, ZoneSet
 
 Phase = Literal["pending", "open"]
 EventKind = Literal["started", "progress", "reached", "seen", "ended"]
-Box = tuple[float, float, float, float]
 
 
 @dataclass

@@ -19,12 +19,12 @@ import numpy.typing as npt
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 
+from detector.geometry import Box
 from detector.image import Image
 from serve.evidence import fonts
 
 logger = logging.getLogger(__name__)
 
-Box = tuple[float, float, float, float]
 Point = tuple[float, float]
 Color = tuple[int, int, int]  # BGR
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 in whole pixels

@@ -7,6 +7,7 @@ import datetime as dt
 
 from fastapi import APIRouter, HTTPException, Response
 
+from detector.geometry import Box
 from detector.taxonomy import Taxonomy
 from serve.routes.deps import (
     ActorDep,
@@ -116,7 +117,7 @@ def _named_violation(current: str, body: ReviewRequest, taxonomy: Taxonomy) -> s
     return violations[0].key
 
 
-def _check_box(box: tuple[float, float, float, float], original: object) -> None:
+def _check_box(box: Box, original: object) -> None:
     x1, y1, x2, y2 = box
     if not (x1 < x2 and y1 < y2):
         raise HTTPException(422, f"field 'box': expected x1 < x2 and y1 < y2, got {list(box)}")

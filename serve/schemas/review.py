@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from detector.geometry import Box
 from serve.store.records import RejectReason
 
 
@@ -19,7 +20,7 @@ class ReviewRequest(BaseModel):
     reason: RejectReason | None = None
     note: str | None = Field(None, max_length=1000)
     label: str | None = None
-    box: tuple[float, float, float, float] | None = None
+    box: Box | None = None
 
 
 class AuditEntry(BaseModel):

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Literal, get_args
 
+from detector.geometry import Box
 from serve.cameras.config import Camera
 
 # "before": the scene before a new static object appeared (scene baseline cases);
@@ -21,7 +22,6 @@ EVIDENCE_KINDS: tuple[EvidenceKind, ...] = get_args(EvidenceKind)
 CameraOrigin = Literal["file", "api"]
 CAMERA_ORIGINS: tuple[CameraOrigin, ...] = get_args(CameraOrigin)
 
-Box = tuple[float, float, float, float]
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from detector.geometry import Box
 from detector.taxonomy import load_taxonomy
 from detector.zones import Zone
 from training.synth import furniture, printed, trading, vehicles
@@ -42,7 +43,6 @@ from training.synth.street import Street, draw_ground, draw_sky
 from training.synth.things import Prop, mesh_prop, plane_sprite
 
 DEMO_VERSION = 1  # bump whenever the clip's pixels change: served copies are regenerated
-Box = tuple[float, float, float, float]
 _TAG = 0xDE30  # keeps the demo's generators apart from the dataset and clip ones
 
 NO_PARKING, PAVEMENT, WALL = "no-parking-bay", "pavement", "wall-no-ads"

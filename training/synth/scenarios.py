@@ -37,6 +37,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from detector.geometry import Box
 from detector.taxonomy import load_taxonomy
 from detector.zones import Zone
 from training.synth import printed, sprites, trading, vehicles
@@ -46,7 +47,6 @@ from training.synth.mesh import Pose
 from training.synth.scene import Scene
 from training.synth.things import Prop, mesh_prop, plane_sprite
 
-Box = tuple[float, float, float, float]
 F32 = npt.NDArray[np.float32]
 U8 = npt.NDArray[np.uint8]
 SIZE = (640, 480)

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.detections import Detections
+from detector.geometry import Box
 from training.synth import furniture, trading, vehicles, waste
 from training.synth.camera import F64, Camera
 from training.synth.canvas import U8, Canvas
@@ -39,7 +40,7 @@ _TAG = 0x5E9  # keeps clip generators apart from the per-image ones
 class TrackedObject:
     track_id: int
     class_name: str
-    box: tuple[float, float, float, float]
+    box: Box
     motion: str  # "static", "appears" or "moving"
 
 
@@ -145,7 +146,7 @@ def render_clip(
     return frames
 
 
-def _boxes(canvas: Canvas, names: Sequence[str]) -> dict[int, tuple[float, float, float, float]]:
+def _boxes(canvas: Canvas, names: Sequence[str]) -> dict[int, Box]:
     labels: Detections = canvas.labels(
         names, min_visible=MIN_VISIBLE, min_inside=MIN_INSIDE, min_size=MIN_BOX
     )
@@ -153,7 +154,7 @@ def _boxes(canvas: Canvas, names: Sequence[str]) -> dict[int, tuple[float, float
     return {int(t): _tuple(b) for b, t in zip(labels.xyxy, labels.tracker_id, strict=True)}
 
 
-def _tuple(box: npt.NDArray[np.floating[Any]]) -> tuple[float, float, float, float]:
+def _tuple(box: npt.NDArray[np.floating[Any]]) -> Box:
     return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
 
 
