@@ -26,6 +26,7 @@ from serve.limits import BodyLimit
 from serve.metrics import Metrics
 from serve.model_watch import start_model_watch
 from serve.models import ModelHolder
+from serve.overdue import OverdueWatcher
 from serve.routes import (
     auth,
     camera_keys,
@@ -48,7 +49,6 @@ from serve.store.database import open_database
 from serve.store.stats import StatsRepo
 from serve.store.suppressions import SuppressionRepo
 from serve.ui import routes as ui
-from serve.workflow import OverdueWatcher
 
 logger = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from serve.store.cases import CaseRepo
+from serve.workflow import SENT
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,6 @@ DELIVERED = "webhook_delivered"
 FAILED = "webhook_failed"
 GAVE_UP = "webhook_gave_up"
 # cases that have been dispatched, whatever happened to them since
-SENT_STATUSES = ("dispatched", "verified_cleared", "closed")
 
 
 class WebhookDispatcher:
@@ -62,7 +62,7 @@ class WebhookDispatcher:
         self._thread = threading.Thread(target=self._run, name="webhook", daemon=True)
 
     def start(self) -> None:
-        for case_id in self.cases.with_status(SENT_STATUSES):
+        for case_id in self.cases.with_status(sorted(SENT)):
             if not any(a.action in (DELIVERED, GAVE_UP) for a in self.cases.audit(case_id)):
                 self._queue.put(case_id)
         self._thread.start()

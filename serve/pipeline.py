@@ -39,7 +39,6 @@ from serve.store.cases import CaseRepo
 from serve.store.records import (
     SCENE_LABEL,
     SCENE_VIOLATION,
-    WATCHED_STATUSES,
     CaseRecord,
     EvidenceIn,
     EvidenceKind,
@@ -49,6 +48,7 @@ from serve.store.records import (
 )
 from serve.store.suppressions import SuppressionRepo
 from serve.streams.health import StreamHealth
+from serve.workflow import WATCHED, CaseStatus
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ class CameraPipeline:
         longest = max(r.clear_after_s for r in self.rules.values())
         recent = self.cases.open_for_camera(
             self.camera.id,
-            statuses=WATCHED_STATUSES,
+            statuses=sorted(WATCHED),
             seen_since=now - dt.timedelta(days=RESTORE_DAYS),
         )
         if not recent:
@@ -302,7 +302,9 @@ class CameraPipeline:
         ``reinspect_interval_s`` apart, is verified cleared with a frame of the cleared scene."""
         now = time.monotonic()
         if now - self._dispatched_fetched > DISPATCHED_REFRESH_S:
-            records, _ = self.cases.list(status="dispatched", camera_id=self.camera.id, limit=500)
+            records, _ = self.cases.list(
+                status=CaseStatus.DISPATCHED, camera_id=self.camera.id, limit=500
+            )
             self._dispatched = {r.id: r for r in records}
             self._dispatched_fetched = now
         if not self._dispatched:
@@ -358,7 +360,7 @@ class CameraPipeline:
         )
         self.cases.transition(
             record.id,
-            "verified_cleared",
+            CaseStatus.VERIFIED_CLEARED,
             actor="system",
             reason="reinspection",
             detail={"checks": checks, "interval_s": self.reinspect_interval_s},

@@ -46,11 +46,11 @@ from PIL import Image, UnidentifiedImageError
 from detector.taxonomy import Taxonomy, load_taxonomy
 from serve.evidence.files import EvidenceFiles
 from serve.store.records import CaseRecord, EvidenceRecord
+from serve.workflow import ACCEPTED, CaseStatus
 from training.splits import is_val
 
 logger = logging.getLogger(__name__)
 
-CONFIRMED = frozenset({"confirmed", "dispatched", "verified_cleared", "closed"})
 KIND = "streetwatch-reviews"
 MANIFEST = "manifest.json"
 SET_NAME = "reviews"
@@ -89,9 +89,9 @@ def load_cases(database_url: str) -> list[CaseRecord]:
 
 def decision_of(case: CaseRecord) -> str:
     """``positive``, ``corrected``, ``hard_negative`` or why the case is skipped."""
-    if case.status in CONFIRMED:
+    if case.status in ACCEPTED:
         return "positive"
-    if case.status != "rejected":
+    if case.status != CaseStatus.REJECTED:
         return case.status
     reason = case.reject_reason or "unknown"
     if reason == "false_positive":

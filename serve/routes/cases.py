@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 
 from serve.routes.deps import CasesDep, EvidenceDep, TaxonomyDep
 from serve.schemas.cases import CasePublic, CasesPublic
+from serve.workflow import CaseStatus
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -20,7 +21,7 @@ _MEDIA = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 def list_cases(
     cases: CasesDep,
     taxonomy: TaxonomyDep,
-    status: str | None = None,
+    status: CaseStatus | None = None,
     violation: str | None = None,
     camera_id: str | None = None,
     since: Annotated[

@@ -25,9 +25,10 @@ from serve.schemas.review import (
     SuppressionPublic,
     SuppressionsPublic,
 )
-from serve.store.cases import CaseNotFound, CaseStateError
+from serve.store.cases import CaseNotFound
 from serve.store.records import SCENE_VIOLATION
 from serve.store.suppressions import SuppressionNotFound
+from serve.workflow import CaseStateError
 
 router = APIRouter(tags=["review"])
 

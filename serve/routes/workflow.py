@@ -15,14 +15,15 @@ from serve.cameras.service import UnknownCameraError
 from serve.routes.deps import ActorDep, CamerasDep, CasesDep, EvidenceDep, TaxonomyDep
 from serve.schemas.cases import CasePublic
 from serve.settings import Settings
-from serve.store.cases import CaseNotFound, CaseRepo, CaseStateError
+from serve.store.cases import CaseNotFound, CaseRepo
+from serve.workflow import CaseStateError, CaseStatus
 
 router = APIRouter(prefix="/cases", tags=["workflow"])
 
 Reason = Annotated[str | None, Body(embed=True, max_length=500)]
 
 
-def _move(cases: CasesDep, case_id: int, to: str, actor: str, reason: str | None) -> None:
+def _move(cases: CasesDep, case_id: int, to: CaseStatus, actor: str, reason: str | None) -> None:
     try:
         cases.transition(case_id, to, actor=actor, reason=reason)
     except CaseNotFound as e:
@@ -43,7 +44,7 @@ def dispatch_case(
 ) -> CasePublic:
     """Hand a confirmed case to the responsible unit; its camera then re-inspects the place
     (回头看) and marks it verified_cleared once the violation is gone."""
-    _move(cases, case_id, "dispatched", actor, reason)
+    _move(cases, case_id, CaseStatus.DISPATCHED, actor, reason)
     record = cases.get(case_id)
     assert record is not None
     dispatcher = getattr(request.app.state, "dispatcher", None)
@@ -74,7 +75,7 @@ def close_case(
     case_id: int, cases: CasesDep, taxonomy: TaxonomyDep, actor: ActorDep, reason: Reason = None
 ) -> CasePublic:
     """Close a confirmed, dispatched or verified-cleared case (办结)."""
-    _move(cases, case_id, "closed", actor, reason)
+    _move(cases, case_id, CaseStatus.CLOSED, actor, reason)
     record = cases.get(case_id)
     assert record is not None
     return CasePublic.from_record(record, taxonomy)

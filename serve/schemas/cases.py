@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from detector.taxonomy import Taxonomy
 from serve.store.records import CaseRecord
+from serve.workflow import CaseStatus
 
 
 class Location(BaseModel):
@@ -40,7 +41,7 @@ class CasePublic(BaseModel):
     platform_code: str
     label: str
     label_name: str
-    status: str
+    status: CaseStatus
     signal: str
     first_seen: dt.datetime
     last_seen: dt.datetime

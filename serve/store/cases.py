@@ -16,7 +16,6 @@ from serve.store.orm import CaseAuditRow, CaseRow, EvidenceRow
 from serve.store.records import (
     EVIDENCE_KINDS,
     REJECT_REASONS,
-    TRANSITIONS,
     AuditRecord,
     CaseRecord,
     EvidenceIn,
@@ -28,6 +27,7 @@ from serve.store.records import (
     check_evidence_kind,
     require_aware,
 )
+from serve.workflow import IN_PROGRESS, CaseStatus, case_status, check_transition
 
 logger = logging.getLogger(__name__)
 
@@ -176,11 +176,11 @@ class CaseRepo:
                 raise ValueError(f"a rejection needs a reason, one of {list(REJECT_REASONS)}")
             if reason == "other" and not (note and note.strip()):
                 raise ValueError("reason 'other' needs a note saying why")
-        to = "confirmed" if decision == "confirm" else "rejected"
+        to = CaseStatus.CONFIRMED if decision == "confirm" else CaseStatus.REJECTED
         now = datetime.now(UTC)
         with self._db.session() as session:
             row = self._locked(session, case_id)
-            _check_transition(row, to)
+            check_transition(row.id, row.status, to)
             detail: dict[str, object] = {}
             if label is not None and label != row.label:
                 detail["label"] = {"from": row.label, "to": label}
@@ -216,14 +216,14 @@ class CaseRepo:
         now = datetime.now(UTC)
         with self._db.session() as session:
             row = self._locked(session, case_id)
-            _check_transition(row, to)
+            status = check_transition(row.id, row.status, to)
             session.add(_audit(row.id, now, actor, to, row.status, to, reason, detail))
-            row.status = to
-            if to == "dispatched":
+            row.status = status
+            if status is CaseStatus.DISPATCHED:
                 row.dispatched_at = now
-            elif to == "verified_cleared":
+            elif status is CaseStatus.VERIFIED_CLEARED:
                 row.cleared_at = now
-            elif to == "closed":
+            elif status is CaseStatus.CLOSED:
                 row.closed_at = now
             row.updated_at = now
             session.flush()
@@ -236,7 +236,7 @@ class CaseRepo:
             rows = session.scalars(
                 select(CaseRow)
                 .where(
-                    CaseRow.status.in_(["confirmed", "dispatched"]),
+                    CaseRow.status.in_(sorted(IN_PROGRESS)),
                     CaseRow.deadline_at < now,
                     CaseRow.overdue.is_(False),
                 )
@@ -320,7 +320,7 @@ class CaseRepo:
             return None if row is None else _case_record(row)
 
     def open_for_camera(
-        self, camera_id: str, *, statuses: Sequence[str] = ("draft",), seen_since: datetime
+        self, camera_id: str, *, statuses: Sequence[str] = (CaseStatus.DRAFT,), seen_since: datetime
     ) -> builtins.list[CaseRecord]:
         """The camera's cases in ``statuses`` seen at or after ``seen_since``, oldest first.
 
@@ -343,7 +343,7 @@ class CaseRepo:
     def list(
         self,
         *,
-        status: str | None = None,
+        status: CaseStatus | None = None,
         violation: str | None = None,
         camera_id: str | None = None,
         since: datetime | None = None,
@@ -374,18 +374,6 @@ class CaseRepo:
                 .options(selectinload(CaseRow.evidence))
             )
             return [_case_record(r) for r in rows], total
-
-
-class CaseStateError(ValueError):
-    """The case is not in a state that allows this change (HTTP 409)."""
-
-
-def _check_transition(row: CaseRow, to: str) -> None:
-    allowed = TRANSITIONS.get(row.status, ())
-    if to not in allowed:
-        raise CaseStateError(
-            f"case {row.id} is {row.status}; it can go to {list(allowed) or 'nothing'}, not {to}"
-        )
 
 
 def _audit(
@@ -482,7 +470,7 @@ def _case_record(row: CaseRow) -> CaseRecord:
         camera_id=row.camera_id,
         violation=row.violation,
         label=row.label,
-        status=row.status,
+        status=case_status(row.status),
         signal=row.signal,
         first_seen=row.first_seen,
         last_seen=row.last_seen,

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueCo
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from serve.store.types import UTCDateTime
+from serve.workflow import CaseStatus
 
 # stable constraint names, so migrations (and SQLite batch mode) can refer to them
 NAMING_CONVENTION = {
@@ -48,7 +49,9 @@ class CaseRow(Base):
     camera_id: Mapped[str] = mapped_column(String(64), index=True)
     violation: Mapped[str] = mapped_column(String(64), index=True)
     label: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(32), index=True, server_default="draft")
+    status: Mapped[str] = mapped_column(
+        String(32), index=True, server_default=CaseStatus.DRAFT.value
+    )
     signal: Mapped[str] = mapped_column(String(32), server_default="detector")
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]

@@ -12,6 +12,7 @@ from typing import Literal, get_args
 
 from detector.geometry import Box
 from serve.cameras.config import Camera
+from serve.workflow import CaseStatus
 
 # "before": the scene before a new static object appeared (scene baseline cases);
 # "cleared": the scene at re-inspection (回头看) once the violation is gone
@@ -109,7 +110,7 @@ class NewCase:
     timezone: str
     model_name: str
     model_version: str
-    status: str = "draft"
+    status: CaseStatus = CaseStatus.DRAFT
     signal: str = "detector"
     dwell_reached_at: datetime | None = None
     zone_id: str | None = None
@@ -135,7 +136,7 @@ class CaseRecord:
     camera_id: str
     violation: str
     label: str
-    status: str
+    status: CaseStatus
     signal: str
     first_seen: datetime
     last_seen: datetime
@@ -171,19 +172,6 @@ class CaseRecord:
         return next((e for e in self.evidence if e.kind == kind), None)
 
 
-CaseStatus = Literal["draft", "confirmed", "rejected", "dispatched", "verified_cleared", "closed"]
-CASE_STATUSES: tuple[CaseStatus, ...] = get_args(CaseStatus)
-# where each status may go next (the city-management workflow)
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "draft": ("confirmed", "rejected"),
-    "confirmed": ("dispatched", "closed"),
-    "dispatched": ("verified_cleared", "closed"),
-    "verified_cleared": ("closed",),
-    "rejected": (),
-    "closed": (),
-}
-# cases whose violation the cameras still watch: re-sightings update them, never open anew
-WATCHED_STATUSES: tuple[str, ...] = ("draft", "confirmed", "dispatched", "rejected")
 # no_violation: the object is real (the reviewer may name it) but breaks no rule; it is
 # last so the page's number keys 1-5 keep their meaning
 RejectReason = Literal[

@@ -20,13 +20,8 @@ from sqlalchemy import ColumnElement, select
 from serve.store.database import Database
 from serve.store.orm import CaseRow
 from serve.store.records import SCENE_LABEL, SIGNALS, require_aware
+from serve.workflow import ACCEPTED, DISPOSED, IN_PROGRESS, CaseStatus
 
-# every status a confirmed case can reach (see records.TRANSITIONS)
-ACCEPTED = frozenset({"confirmed", "dispatched", "verified_cleared", "closed"})
-# the violation was dealt with: its fix verified, or the case closed
-DISPOSED = frozenset({"verified_cleared", "closed"})
-# confirmed work still in progress, which can be overdue
-IN_PROGRESS = frozenset({"confirmed", "dispatched"})
 MAX_DAYS = 366
 # UTC offsets run from -12:00 to +14:00
 _EARLIEST_OFFSET = dt.timedelta(hours=14)
@@ -107,11 +102,11 @@ class Tally:
 
     def add(self, row: _Row, now: dt.datetime) -> None:
         self.total += 1
-        self.draft += row.status == "draft"
-        self.rejected += row.status == "rejected"
+        self.draft += row.status == CaseStatus.DRAFT
+        self.rejected += row.status == CaseStatus.REJECTED
         signal = self.by_signal.setdefault(row.signal, SignalTally())
         signal.total += 1
-        signal.rejected += row.status == "rejected"
+        signal.rejected += row.status == CaseStatus.REJECTED
         if row.status not in ACCEPTED:
             return
         self.accepted += 1

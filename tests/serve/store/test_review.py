@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from serve.store import CaseRepo, Database
-from serve.store.cases import CaseNotFound, CaseStateError
+from serve.store.cases import CaseNotFound
 from serve.store.migrate import upgrade
 from serve.store.suppressions import SuppressionNotFound, SuppressionRepo
+from serve.workflow import CaseStateError
 from tests.serve.store.factories import new_case
 
 
