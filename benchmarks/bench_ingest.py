@@ -91,8 +91,8 @@ def run_pipeline(
 ) -> tuple[list[float], int]:
     from detector.model import Detector
     from detector.taxonomy import load_taxonomy
-    from serve.cameras.config import Camera
     from serve.cameras.service import CameraService
+    from serve.config.cameras import Camera
     from serve.evidence.files import EvidenceFiles
     from serve.metrics import Metrics
     from serve.models import ModelHolder
@@ -126,7 +126,7 @@ def run_http(model: Path, frames: list[Frame], config: dict[str, Any]) -> list[f
 
     from detector.model import Detector
     from serve.app import create_app
-    from serve.settings import Settings
+    from serve.config.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp) / "cameras.yaml"

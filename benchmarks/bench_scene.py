@@ -2,7 +2,7 @@
 
     python benchmarks/bench_scene.py [--model models/current] [--seeds 0 1] [--no-readme]
 
-Over the scenario suite (``training.synth.scenarios``: every preset for each seed, plus
+Over the scenario suite (``training.synth.scenario_suite``: every preset for each seed, plus
 the real-photo scenarios where ../shared/datasets is present), three arms in one run:
 
 - ``detector``: the reference model + tracker + rules engine (default rules, with the
@@ -36,10 +36,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from detector.detections import Detections  # noqa: E402
-from detector.geometry import box_overlap  # noqa: E402
-from detector.scene import Box, SceneBaseline, explain  # noqa: E402
+from detector.geometry import Box, box_overlap  # noqa: E402
+from detector.scene.baseline import SceneBaseline  # noqa: E402
+from detector.scene.naming import explain  # noqa: E402
 from detector.zones import Zone  # noqa: E402
-from training.synth.scenarios import Scenario, suite  # noqa: E402
+from training.synth.scenario import Scenario  # noqa: E402
+from training.synth.scenario_suite import suite  # noqa: E402
 
 T0 = 1_795_000_000.0  # scenario time 0, epoch seconds
 MIN_OVERLAP = 0.3
@@ -222,8 +224,8 @@ def main() -> None:
     seeds = " ".join(str(s) for s in args.seeds)
     text = f"""{SECTION}
 
-`SceneBaseline` (`detector/scene.py`) against the detector path and both together on
-the scene-baseline scenario suite (`training/synth/scenarios.py`): {len(scenarios)} scenarios
+`SceneBaseline` (`detector/scene/`) against the detector path and both together on
+the scene-baseline scenario suite (`training/synth/scenario_suite.py`): {len(scenarios)} scenarios
 (seeds {seeds}; {real} on real photographs from ../shared/datasets; {nuisance} with nuisances
 only: day-to-night lighting, moving shadows, rain, passers-by and traffic, camera shake,
 JPEG q50-70, a stall and a car there from the first frame that leave, and all of them at

@@ -18,8 +18,9 @@ from serve.auth.access import (
     require_reviewer,
 )
 from serve.auth.bootstrap import start_auth
-from serve.cameras.config import load_cameras
 from serve.cameras.service import CameraService
+from serve.config.cameras import load_cameras
+from serve.config.settings import Settings
 from serve.dispatch import WebhookDispatcher
 from serve.evidence.files import EvidenceFiles
 from serve.limits import BodyLimit
@@ -42,7 +43,6 @@ from serve.routes import (
     workflow,
 )
 from serve.routes.workflow import dispatch_payload
-from serve.settings import Settings
 from serve.store.cameras import CameraAudit, CameraRepo
 from serve.store.cases import CaseRepo
 from serve.store.database import open_database

@@ -1,8 +1,8 @@
 """The `streetwatch` command line.
 
 Serving commands (`serve`, `detect`) live here and never import torch or
-ultralytics; training commands are registered from `training.cli`, whose
-handlers import their heavy dependencies only when run.
+ultralytics; training commands come from `training.cli` through its entry point
+(`serve.plugins`), and their handlers import their heavy dependencies only when run.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from detector.errors import DetectorError
+from serve.plugins import register_commands
 
 logger = logging.getLogger("streetwatch")
 
@@ -52,7 +53,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from serve.app import create_app
     from serve.auth.bootstrap import first_start, first_start_note
-    from serve.settings import Settings
+    from serve.config.settings import Settings
 
     settings = Settings(
         data_dir=args.data_dir,
@@ -112,10 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_serve)
 
     from serve.auth.cli import register as register_users
-    from training.cli import register
 
     register_users(sub)
-    register(sub)
+    register_commands(sub)  # training's commands, through its entry point
     return parser
 
 

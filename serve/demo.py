@@ -1,7 +1,8 @@
 """The demo camera: a synthetic street clip replayed in a loop, so a fresh checkout shows cases.
 
 ``streetwatch serve`` with no cameras file adds this camera. Its clip is rendered once by
-``training.synth.demo`` (numpy and OpenCV only) into ``<data_dir>/demo/``, with a JSON
+the installed demo clip source (``training.synth.demo``, numpy and OpenCV only, found through
+its entry point: see ``serve.plugins``) into ``<data_dir>/demo/``, with a JSON
 sidecar holding the zones and what the clip should produce; a new clip version or a
 missing or half-written file is rendered again. Rule times are short so that the first
 draft cases open within a minute of starting.
@@ -17,20 +18,21 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, cast
 
 import cv2
+import numpy as np
+import numpy.typing as npt
 from pydantic import TypeAdapter, ValidationError
 
 from detector.geometry import Box
 from detector.rules.config import RuleOverride, RuleOverrides
 from detector.zones import Zone
-from serve.cameras.config import Camera, FileSource, MotionConfig
-
-if TYPE_CHECKING:
-    from training.synth.demo import DemoClip
+from serve.config.cameras import Camera, FileSource, MotionConfig
+from serve.plugins import PluginError, demo_clip_source
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,50 @@ _TEMP_MAX_AGE_S = 600.0
 
 class DemoClipError(RuntimeError):
     """The demo clip could not be written or read back (start with --no-demo to skip it)."""
+
+
+class ScriptedObject(Protocol):
+    """One object the clip scripts, and the violation it should cause (None: none)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def class_name(self) -> str: ...
+    @property
+    def appear_s(self) -> float | None: ...
+    @property
+    def settled_s(self) -> float | None: ...
+    @property
+    def box(self) -> Box | None: ...
+    @property
+    def violation(self) -> str | None: ...
+    @property
+    def zone_id(self) -> str | None: ...
+
+
+class DemoClip(Protocol):
+    """A rendered clip: BGR frames at ``fps``, its zones and its scripted objects."""
+
+    @property
+    def frames(self) -> Sequence[npt.NDArray[np.uint8]]: ...
+    @property
+    def fps(self) -> float: ...
+    @property
+    def size(self) -> tuple[int, int]: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def zones(self) -> Sequence[Zone]: ...
+    @property
+    def objects(self) -> Sequence[ScriptedObject]: ...
+
+
+class DemoClipSource(Protocol):
+    """What the ``streetwatch.demo_clip`` entry point names: a module rendering the clip."""
+
+    DEMO_VERSION: int  # a new version replaces served copies
+
+    def render_demo_clip(self) -> DemoClip: ...
 
 
 @dataclass(frozen=True)
@@ -104,30 +150,33 @@ def demo_expectations(data_dir: Path) -> list[DemoExpectation]:
 
 
 def _ensure(data_dir: Path) -> _Sidecar:
-    from training.synth.demo import DEMO_VERSION, render_demo_clip
-
+    try:
+        source = cast(DemoClipSource, demo_clip_source())
+    except PluginError as e:
+        raise DemoClipError(str(e)) from e
+    version = source.DEMO_VERSION
     folder = data_dir / "demo"
-    meta = folder / f"street-{DEMO_VERSION}.json"
-    found = _read_sidecar(meta, DEMO_VERSION)
+    meta = folder / f"street-{version}.json"
+    found = _read_sidecar(meta, version)
     if found is not None:
         return found
     folder.mkdir(parents=True, exist_ok=True)
-    logger.info("rendering the demo street clip (version %d) into %s", DEMO_VERSION, folder)
+    logger.info("rendering the demo street clip (version %d) into %s", version, folder)
     started = time.monotonic()
-    clip = render_demo_clip()
+    clip = source.render_demo_clip()
     logger.info(
         "rendered %d frames in %.1f s; writing the video",
         len(clip.frames),
         time.monotonic() - started,
     )
-    path = folder / f"street-{DEMO_VERSION}.mp4"
+    path = folder / f"street-{version}.mp4"
     _write_video(clip, path)
     # the sidecar goes last: a clip without its sidecar is never trusted
-    sidecar = _sidecar_json(clip, path, DEMO_VERSION)
+    sidecar = _sidecar_json(clip, path, version)
     _write_text(meta, json.dumps(sidecar, ensure_ascii=False, indent=1))
     _remove_stale(folder, keep={path.name, meta.name})
     logger.info("demo clip ready: %s (%.1f s)", path, time.monotonic() - started)
-    found = _read_sidecar(meta, DEMO_VERSION)
+    found = _read_sidecar(meta, version)
     if found is None:
         raise DemoClipError(f"demo clip in {folder} is not readable right after writing it")
     return found

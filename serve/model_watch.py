@@ -23,8 +23,8 @@ import numpy as np
 
 from detector.errors import DetectorError
 from detector.model import Detector, resolve_model_path
+from serve.config.settings import Settings
 from serve.models import ModelHolder
-from serve.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -24,12 +24,13 @@ from detector.model import Detector
 from detector.motion import GateReason, MotionGate
 from detector.rules.config import resolve_rules
 from detector.rules.engine import Candidate, OpenViolation, ViolationEngine, ViolationEvent
-from detector.scene import SceneEvent, explain
+from detector.scene.events import SceneEvent
+from detector.scene.naming import explain
 from detector.taxonomy import Taxonomy
 from detector.tiling import TiledDetector, TileGrid
 from detector.tracking import Tracker
 from detector.zones import Zone
-from serve.cameras.config import Camera
+from serve.config.cameras import Camera
 from serve.evidence.files import EvidenceFiles
 from serve.evidence.render import Annotation, annotate, crop, encode_jpeg
 from serve.metrics import Metrics

@@ -23,9 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.geometry import Box
-from detector.scene import SceneBaseline, SceneEvent
+from detector.scene.baseline import SceneBaseline
+from detector.scene.events import SceneEvent
 from detector.zones import Zone
-from serve.cameras.config import SceneSettings
+from serve.config.cameras import SceneSettings
 from serve.evidence.render import encode_jpeg
 
 logger = logging.getLogger(__name__)

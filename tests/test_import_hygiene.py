@@ -62,7 +62,7 @@ def test_serve_app_starts_light(reference_model: Path, tmp_path: Path) -> None:
         from pathlib import Path
         from fastapi.testclient import TestClient
         from serve.app import create_app
-        from serve.settings import Settings
+        from serve.config.settings import Settings
         TOKEN = "import-hygiene-admin-token-0123456789"
         settings = Settings(
             model=Path({str(reference_model)!r}),

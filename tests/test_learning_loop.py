@@ -21,10 +21,10 @@ from fastapi.testclient import TestClient
 
 from detector.taxonomy import load_taxonomy
 from serve.app import create_app
-from serve.cameras.config import PushSource
 from serve.cli import main
+from serve.config.cameras import PushSource
+from serve.config.settings import Settings
 from serve.demo import demo_camera, demo_expectations, ensure_demo_clip
-from serve.settings import Settings
 from tests.serve.service import ADMIN_HEADERS, ADMIN_TOKEN, T0
 from tests.serve.test_demo import read_frames
 

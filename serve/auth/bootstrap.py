@@ -15,7 +15,7 @@ from serve.auth.passwords import random_password
 from serve.auth.roles import Role
 from serve.auth.service import AuthService
 from serve.auth.users import UserExistsError, UserRepo
-from serve.settings import Settings
+from serve.config.settings import Settings
 from serve.store.database import Database, open_database
 
 logger = logging.getLogger(__name__)

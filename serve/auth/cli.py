@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _users(args: argparse.Namespace) -> Iterator[UserRepo]:
     from serve.auth.passwords import Passwords
     from serve.auth.users import UserRepo
-    from serve.settings import Settings
+    from serve.config.settings import Settings
     from serve.store.database import open_database
 
     settings = Settings(

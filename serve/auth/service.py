@@ -12,7 +12,7 @@ from serve.auth.sessions import SessionRepo
 from serve.auth.throttle import LoginThrottle
 from serve.auth.tokens import same
 from serve.auth.users import UserRepo
-from serve.settings import Settings
+from serve.config.settings import Settings
 from serve.store.database import Database
 
 logger = logging.getLogger(__name__)

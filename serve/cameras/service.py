@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.taxonomy import Taxonomy
-from serve.cameras.config import Camera
+from serve.config.cameras import Camera
 from serve.evidence.files import EvidenceFiles
 from serve.metrics import Metrics
 from serve.models import ModelHolder

@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response
 
-from serve.cameras.config import Camera
 from serve.cameras.service import CameraExistsError, UnknownCameraError
+from serve.config.cameras import Camera
 from serve.routes.deps import ActorDep, CameraAuditDep, CamerasDep
 from serve.schemas.cameras import (
     CameraAuditEntry,

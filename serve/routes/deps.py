@@ -18,10 +18,10 @@ from serve.auth.records import Principal
 from serve.auth.roles import Role
 from serve.auth.service import AuthService
 from serve.cameras.service import CameraService
+from serve.config.settings import Settings
 from serve.evidence.files import EvidenceFiles
 from serve.metrics import Metrics
 from serve.models import ModelHolder
-from serve.settings import Settings
 from serve.store.cameras import CameraAudit
 from serve.store.cases import CaseRepo
 from serve.store.suppressions import SuppressionRepo

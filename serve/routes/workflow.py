@@ -12,9 +12,9 @@ from fastapi import APIRouter, Body, HTTPException, Request, Response
 
 from detector.taxonomy import Taxonomy
 from serve.cameras.service import UnknownCameraError
+from serve.config.settings import Settings
 from serve.routes.deps import ActorDep, CamerasDep, CasesDep, EvidenceDep, TaxonomyDep
 from serve.schemas.cases import CasePublic
-from serve.settings import Settings
 from serve.store.cases import CaseNotFound, CaseRepo
 from serve.workflow import CaseStateError, CaseStatus
 

@@ -1,4 +1,4 @@
-"""Camera bodies: the camera itself is ``serve.cameras.config.Camera``; lists are paged."""
+"""Camera bodies: the camera itself is ``serve.config.cameras.Camera``; lists are paged."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from serve.cameras.config import Camera
+from serve.config.cameras import Camera
 
 
 class CamerasPublic(BaseModel):

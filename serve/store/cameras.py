@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from serve.cameras.config import Camera
+from serve.config.cameras import Camera
 from serve.store.database import Database
 from serve.store.orm import CameraAuditRow, CameraRow
 from serve.store.records import (

@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 from typing import Literal, get_args
 
 from detector.geometry import Box
-from serve.cameras.config import Camera
+from serve.config.cameras import Camera
 from serve.workflow import CaseStatus
 
 # "before": the scene before a new static object appeared (scene baseline cases);

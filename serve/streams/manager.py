@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Any
 
-from serve.cameras.config import Camera, PushSource
+from serve.config.cameras import Camera, PushSource
 from serve.streams.health import StreamHealth
 from serve.streams.worker import OnFrame, StreamWorker
 

@@ -11,7 +11,7 @@ import cv2
 
 from detector.errors import ImageDecodeError
 from detector.image import Image, load_image
-from serve.cameras.config import FileSource, MjpegSource, RtspSource, SnapshotSource
+from serve.config.cameras import FileSource, MjpegSource, RtspSource, SnapshotSource
 from serve.streams.capture import CaptureSource, SafeCapture, open_capture, redact
 from serve.streams.errors import SourceError
 from serve.streams.pacing import Pacer

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import cv2
 
 from detector.image import Image
-from serve.cameras.config import Camera, FileSource, PushSource
+from serve.config.cameras import Camera, FileSource, PushSource
 from serve.streams.capture import redact
 from serve.streams.errors import SourceError
 from serve.streams.health import StreamHealth

@@ -12,10 +12,15 @@ import numpy.typing as npt
 import pytest
 
 from detector.detections import Detections
-from detector.geometry import box_overlap
-from detector.scene import Box, SceneBaseline, SceneConfig, SceneEvent, explain
+from detector.geometry import Box, box_overlap
+from detector.scene.baseline import SceneBaseline
+from detector.scene.config import SceneConfig
+from detector.scene.events import SceneEvent
+from detector.scene.naming import explain
 from detector.zones import Zone
-from training.synth.scenarios import PRESETS, REAL, Scenario, real_scenario, synthetic_scenario
+from training.synth.real_scenarios import REAL, real_scenario
+from training.synth.scenario import Scenario
+from training.synth.synthetic_scenarios import PRESETS, synthetic_scenario
 
 # a ground-truth object counts as found when a ``reached`` event overlaps its box this much
 # (over the smaller box) no later than its zone's dwell time + TOLERANCE_S after it appears:

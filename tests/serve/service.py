@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from detector.model import Detector
 from serve.app import create_app
-from serve.settings import Settings
+from serve.config.settings import Settings
 from tests.serve.markers import Box, marker_detector, png, street
 
 # STREETWATCH_ADMIN_TOKEN of the services under test: admin on every API route

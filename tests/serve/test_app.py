@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serve.app import create_app
-from serve.settings import Settings
+from serve.config.settings import Settings
 from tests.serve.service import ADMIN_HEADERS, ADMIN_TOKEN
 
 
@@ -117,9 +117,9 @@ def test_a_missing_cameras_file_is_a_clear_error(registry: Path, tmp_path: Path)
 
 
 def test_the_example_cameras_file_is_valid() -> None:
-    from serve.cameras.config import load_cameras
+    from serve.config.cameras import load_cameras
 
-    path = Path(__file__).parents[2] / "serve" / "cameras" / "example.yaml"
+    path = Path(__file__).parents[2] / "serve" / "config" / "cameras.example.yaml"
     cameras = {c.id: c for c in load_cameras(path)}
     assert set(cameras) == {"cam-01", "gateway-07", "replay"}
     assert cameras["cam-01"].rules.illegal_parking is not None

@@ -23,7 +23,8 @@ from detector.rules.config import resolve_rules
 from detector.rules.engine import ViolationEngine
 from detector.taxonomy import load_taxonomy
 from detector.tracking import Tracker
-from serve.cameras.config import FileSource, parse_cameras
+from serve.config.cameras import FileSource, parse_cameras
+from serve.config.settings import Settings
 from serve.demo import (
     DemoClipError,
     DemoExpectation,
@@ -31,7 +32,6 @@ from serve.demo import (
     demo_expectations,
     ensure_demo_clip,
 )
-from serve.settings import Settings
 
 Box = tuple[float, float, float, float]
 Frame = npt.NDArray[np.uint8]

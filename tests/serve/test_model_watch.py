@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 
 from detector.model import Detector
 from serve.app import create_app
+from serve.config.settings import Settings
 from serve.model_watch import ModelWatcher
 from serve.models import ModelHolder
-from serve.settings import Settings
 from tests.detector.factories import Box, make_onnx_detector, raw_tensor, ultralytics_metadata
 from tests.serve.service import ADMIN_HEADERS, ADMIN_TOKEN, T0, write_config
 

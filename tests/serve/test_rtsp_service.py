@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 
 from detector.rules.config import RuleOverride, RuleOverrides
 from serve.app import create_app
-from serve.cameras.config import Camera, FileSource, MotionConfig, RtspSource
+from serve.config.cameras import Camera, FileSource, MotionConfig, RtspSource
+from serve.config.settings import Settings
 from serve.demo import demo_camera, demo_expectations
-from serve.settings import Settings
 from tests.serve.rtsp import RtspFeed, make_test_clip, require_rtsp_tools
 from tests.serve.service import ADMIN_HEADERS, ADMIN_TOKEN, cases, verify_evidence
 from tests.serve.test_demo import read_frames

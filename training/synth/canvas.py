@@ -17,29 +17,13 @@ import numpy.typing as npt
 
 from detector.detections import Detections
 from training.synth.camera import F64
+from training.synth.instances import Instance, inside_fraction, label_boxes
 from training.synth.lighting import Color
+from training.synth.pixels import U8, scale_colors
 
-U8 = npt.NDArray[np.uint8]
 OWNER_DTYPE = np.uint16
 _SHIFT = 4  # sub-pixel bits for OpenCV drawing
 _ONE = 1 << _SHIFT
-
-
-@dataclass(eq=False)
-class Instance:
-    """One labelled object: its class, track and how much of it was drawn.
-
-    ``full`` is the object's extent ignoring occlusion and the image border and
-    ``area`` its estimated pixel area on that basis, so that the visible fraction is
-    (pixels it still owns) / area. Box instances (labels of a background photo) own
-    no pixels; only their box is carried along.
-    """
-
-    class_name: str
-    track_id: int
-    full: F64
-    area: float = 0.0
-    is_box: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,40 +39,6 @@ class Light:
 
 def _fixed(points: F64) -> npt.NDArray[np.int32]:
     return np.round(points * _ONE).astype(np.int32).reshape(-1, 1, 2)
-
-
-def solid(height: int, width: int, color: Color) -> U8:
-    """A BGR image of one colour (cv2 fills far faster than numpy broadcasting a pixel)."""
-    img = np.empty((height, width, 3), np.uint8)
-    cv2.rectangle(img, (0, 0), (width - 1, height - 1), color, -1)
-    return img
-
-
-def fill(
-    img: U8, color: Color, x0: int = 0, y0: int = 0, x1: int | None = None, y1: int | None = None
-) -> None:
-    """Fill the rectangle [x0, x1) x [y0, y1) of ``img`` (whole image by default)."""
-    h, w = img.shape[:2]
-    x1, y1 = w if x1 is None else x1, h if y1 is None else y1
-    if x1 > x0 and y1 > y0:
-        cv2.rectangle(img, (x0, y0), (x1 - 1, y1 - 1), color, -1)
-
-
-def scale_colors(img: U8, gain: float | Color) -> U8:
-    """Multiply the colour channels of a BGR or BGRA image (alpha kept), saturating."""
-    g = gain if isinstance(gain, tuple) else (gain, gain, gain)
-    m = np.diag([g[0], g[1], g[2], 1.0][: img.shape[2]]).astype(np.float32)
-    return np.asarray(cv2.transform(img, m), np.uint8)
-
-
-def inside_fraction(box: F64, width: int, height: int) -> float:
-    """Share of ``box`` (x0, y0, x1, y1) that lies inside the image."""
-    area = max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)
-    if area <= 0:
-        return 0.0
-    w = max(min(box[2], width) - max(box[0], 0.0), 0.0)
-    h = max(min(box[3], height) - max(box[1], 0.0), 0.0)
-    return float(w * h / area)
 
 
 class Canvas:
@@ -394,65 +344,14 @@ class Canvas:
         min_inside: float = 0.25,
         min_size: float = 6.0,
     ) -> Detections:
-        """Boxes of the instances worth labelling, in image pixels.
-
-        An instance is kept when at least ``min_visible`` of its part inside the image is
-        not hidden by things in front of it (occlusion), at least ``min_inside`` of it is
-        inside the image (truncation: a bus half out of frame is still labelled, a bumper
-        is not) and its box is ``min_size`` px or more each way. Drawn instances get the
-        tight box of the pixels they own; box instances (background photo labels) keep
-        their box clipped to the image, with the truncation rule only.
-        """
-        n = len(self.instances)
-        if n == 0:
-            return Detections.empty()
-        flat = self.owner.ravel()
-        counts = np.bincount(flat, minlength=n + 1)
-        nz = np.flatnonzero(flat)
-        ids = flat[nz].astype(np.intp)
-        ys, xs = np.divmod(nz, self.width)
-        lo_x = np.full(n + 1, self.width, np.intp)
-        lo_y = np.full(n + 1, self.height, np.intp)
-        hi_x = np.full(n + 1, -1, np.intp)
-        hi_y = np.full(n + 1, -1, np.intp)
-        np.minimum.at(lo_x, ids, xs)
-        np.minimum.at(lo_y, ids, ys)
-        np.maximum.at(hi_x, ids, xs)
-        np.maximum.at(hi_y, ids, ys)
-        index = {name: k for k, name in enumerate(names)}
-        boxes: list[list[float]] = []
-        classes: list[int] = []
-        tracks: list[int] = []
-        for ident, inst in enumerate(self.instances, start=1):
-            if inst.class_name not in index:
-                raise ValueError(f"instance class {inst.class_name!r} is not one of {list(names)}")
-            if inst.is_box:
-                b = inst.full
-                box = [
-                    max(b[0], 0.0),
-                    max(b[1], 0.0),
-                    min(b[2], self.width),
-                    min(b[3], self.height),
-                ]
-                inside = inside_fraction(b, self.width, self.height)
-                unhidden = 1.0
-                size_ok = min(box[2] - box[0], box[3] - box[1]) >= 2.0
-            else:
-                inside = inside_fraction(inst.full, self.width, self.height)
-                if counts[ident] == 0 or inst.area <= 0 or inside <= 0:
-                    continue
-                box = [float(lo_x[ident]), float(lo_y[ident]), hi_x[ident] + 1.0, hi_y[ident] + 1.0]
-                unhidden = counts[ident] / (inst.area * inside)
-                size_ok = min(box[2] - box[0], box[3] - box[1]) >= min_size
-            if unhidden >= min_visible and inside >= min_inside and size_ok:
-                boxes.append(box)
-                classes.append(index[inst.class_name])
-                tracks.append(inst.track_id)
-        return Detections(
-            xyxy=np.array(boxes, np.float32).reshape(-1, 4),
-            confidence=np.ones(len(boxes), np.float32),
-            class_id=np.array(classes, np.int64),
-            tracker_id=np.array(tracks, np.int64),
+        """Boxes of the instances worth labelling, in image pixels (rules: ``label_boxes``)."""
+        return label_boxes(
+            self.owner,
+            self.instances,
+            names,
+            min_visible=min_visible,
+            min_inside=min_inside,
+            min_size=min_size,
         )
 
 

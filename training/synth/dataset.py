@@ -22,7 +22,7 @@ from tqdm import tqdm
 from detector.detections import Detections
 from detector.taxonomy import load_taxonomy
 from training.synth.backgrounds import BackgroundSet
-from training.synth.canvas import U8
+from training.synth.pixels import U8
 from training.synth.sample import render_sample
 from training.synth.sequences import FPS, render_clip
 

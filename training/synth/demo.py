@@ -32,11 +32,12 @@ from detector.taxonomy import load_taxonomy
 from detector.zones import Zone
 from training.synth import furniture, printed, trading, vehicles
 from training.synth.camera import F64, Camera
-from training.synth.canvas import U8, Canvas
+from training.synth.canvas import Canvas
 from training.synth.effects import develop, random_photo
 from training.synth.facade import Wall, draw_wall, plan, visible_range
 from training.synth.lighting import Lighting, Period
 from training.synth.mesh import Model, Pose
+from training.synth.pixels import U8
 from training.synth.sample import MIN_BOX, MIN_INSIDE, MIN_VISIBLE
 from training.synth.scene import Scene
 from training.synth.street import Street, draw_ground, draw_sky

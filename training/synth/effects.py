@@ -11,8 +11,9 @@ import numpy as np
 import numpy.typing as npt
 
 from training.synth.camera import F64
-from training.synth.canvas import U8, Light
+from training.synth.canvas import Light
 from training.synth.lighting import Lighting, Period
+from training.synth.pixels import U8
 
 
 def random_view_warp(rng: np.random.Generator, size: tuple[int, int]) -> F64 | None:

@@ -14,8 +14,9 @@ import numpy.typing as npt
 
 from training.synth import printed
 from training.synth.camera import F64, Camera
-from training.synth.canvas import Canvas, Light, scale_colors
+from training.synth.canvas import Canvas, Light
 from training.synth.lighting import Color, Lighting, scaled
+from training.synth.pixels import scale_colors
 from training.synth.printed import jitter, pick
 from training.synth.shopfront import Bay, BayPainter, Building
 

@@ -10,11 +10,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from training.synth import furniture, printed, sprites, trading, vehicles, waste
+from training.synth import furniture, printed, sprites, trading, two_wheelers, vehicles, waste
 from training.synth.camera import F64, UP, Camera, cross
-from training.synth.canvas import U8
 from training.synth.lighting import Lighting
 from training.synth.mesh import Model, Pose
+from training.synth.pixels import U8
 from training.synth.placement import Placer
 from training.synth.things import Prop, mesh_prop, plane_sprite
 
@@ -241,7 +241,7 @@ def labelled_props(pl: Placer, light: Lighting) -> None:
                 b = base + np.array(
                     [0.0, 0.0, k * step * float(np.sign(base[2] - pl.cam.center[2]) or 1.0)]
                 )
-                model = vehicles.two_wheeler(rng, rider=False, night=False)
+                model = two_wheelers.two_wheeler(rng, rider=False, night=False)
                 prop = mesh_prop("two_wheeler", model, Pose(b, heading + rng.normal(0, 0.12)))
                 if pl.free(prop.base, (prop.extent[0], 0.2), gap=0.0):
                     pl.add(prop)
@@ -300,7 +300,7 @@ def road_traffic(pl: Placer, light: Lighting, *, moving: bool) -> None:
         x = st.kerb + 0.7 if near else st.far_kerb - 0.7
         base = pl.spot(x - 0.2, x + 0.2, 0.0, (0.4, 1.0), max_depth=40.0)
         if base is not None:
-            model = vehicles.two_wheeler(rng, rider=True, night=night)
+            model = two_wheelers.two_wheeler(rng, rider=True, night=night)
             pl.add(
                 mesh_prop(
                     "two_wheeler",

@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from training.synth.canvas import U8, fill, solid
 from training.synth.lighting import Color
+from training.synth.pixels import U8, fill, solid
 
 _WORDS = (
     "MARKET", "HOTEL", "PHARMACY", "BAKERY", "CAFE", "NOODLES", "MOBILE", "DENTAL", "OPTICAL",

@@ -9,9 +9,9 @@ import numpy as np
 
 from detector.detections import Detections
 from training.synth.backgrounds import BackgroundSet, compose
-from training.synth.canvas import U8
 from training.synth.effects import develop, random_photo, random_view_warp
 from training.synth.lighting import paste_lighting
+from training.synth.pixels import U8
 from training.synth.scene import build_scene
 
 MIN_VISIBLE = 0.4  # label an object only when at least this share of it is not occluded

@@ -20,11 +20,12 @@ import numpy.typing as npt
 
 from detector.detections import Detections
 from detector.geometry import Box
-from training.synth import furniture, trading, vehicles, waste
+from training.synth import furniture, trading, two_wheelers, vehicles, waste
 from training.synth.camera import F64, Camera
-from training.synth.canvas import U8, Canvas
+from training.synth.canvas import Canvas
 from training.synth.effects import develop, random_photo
 from training.synth.mesh import Model, Pose
+from training.synth.pixels import U8
 from training.synth.placement import Placer
 from training.synth.population import box_marks
 from training.synth.sample import MIN_BOX, MIN_INSIDE, MIN_VISIBLE
@@ -262,7 +263,7 @@ def _movers(rng: np.random.Generator, pl: Placer, duration: float) -> list[_Move
             "car": lambda: vehicles.car(rng),
             "bus": lambda: vehicles.bus(rng),
             "truck": lambda: vehicles.truck(rng),
-            "two_wheeler": lambda: vehicles.two_wheeler(rng, rider=True),
+            "two_wheeler": lambda: two_wheelers.two_wheeler(rng, rider=True),
         }[kind]()
         speed = rng.uniform(2.5, 5.0) if kind == "two_wheeler" else rng.uniform(4.0, 10.0)
         span = float(zs.max() - zs.min())

@@ -10,8 +10,8 @@ import numpy as np
 import numpy.typing as npt
 
 from training.synth import printed, sprites
-from training.synth.canvas import U8, fill, scale_colors, solid
 from training.synth.lighting import Color, scaled
+from training.synth.pixels import U8, fill, scale_colors, solid
 from training.synth.printed import jitter, pick
 from training.synth.rand import between
 

@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from training.synth.canvas import U8, solid
 from training.synth.lighting import Color, lighter, scaled
+from training.synth.pixels import U8, solid
 from training.synth.printed import jitter, pick, tight_rect, vivid
 
 Sprite = tuple[U8, npt.NDArray[np.float64]]

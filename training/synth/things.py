@@ -9,9 +9,10 @@ import numpy as np
 import numpy.typing as npt
 
 from training.synth.camera import F64, NEAR, UP, Camera, cross, plane_axes
-from training.synth.canvas import U8, Canvas, scale_colors
+from training.synth.canvas import Canvas
 from training.synth.lighting import Lighting, scaled
 from training.synth.mesh import Model, Pose, cast_shadow, draw_lamps, draw_model
+from training.synth.pixels import U8, scale_colors
 
 
 @dataclass(eq=False)

@@ -1,8 +1,4 @@
-"""Vehicle models: cars, buses, trucks and two-wheelers (with or without a rider).
-
-Local axes: a forward, b up, c to the vehicle's right; the origin is on the ground
-under the middle of the vehicle.
-"""
+"""Four-wheeled vehicle models: cars, buses and trucks (local axes as in ``vehicle_parts``)."""
 
 from __future__ import annotations
 
@@ -10,57 +6,10 @@ import itertools
 
 import numpy as np
 
-from training.synth.camera import F64
-from training.synth.lighting import Color, scaled
-from training.synth.mesh import (
-    Ball,
-    Decal,
-    Lamp,
-    Model,
-    Part,
-    Stroke,
-    box,
-    edge_quad,
-    frustum,
-    prism,
-    side_quad,
-    wheel,
-)
+from training.synth.lighting import scaled
+from training.synth.mesh import Decal, Model, Part, box, edge_quad, frustum, prism, side_quad
 from training.synth.printed import jitter, pick, vivid
-
-_CAR_COLORS: tuple[Color, ...] = (
-    (235, 235, 235), (240, 240, 238), (225, 228, 230), (30, 30, 32), (25, 25, 28), (175, 175, 170),
-    (140, 140, 138), (100, 100, 100), (40, 40, 170), (140, 70, 20), (90, 40, 20), (60, 90, 120),
-    (20, 170, 230), (60, 120, 60),
-)  # fmt: skip
-_GLASS: tuple[Color, ...] = ((60, 50, 45), (80, 70, 60), (45, 40, 40), (95, 85, 75))
-_TYRE: Color = (30, 30, 32)
-_RIM: Color = (150, 150, 150)
-_HEAD_DAY: Color = (215, 215, 210)
-_HEAD_NIGHT: Color = (235, 250, 255)
-_TAIL_DAY: Color = (40, 40, 150)
-_TAIL_NIGHT: Color = (60, 60, 255)
-
-
-def _wheels(
-    axles: list[float], radius: float, track: float, width: float, rim: Color = _RIM
-) -> list[Part]:
-    parts = []
-    for a in axles:
-        for side in (-1.0, 1.0):
-            c = side * track / 2
-            parts.append(wheel(a, radius, c - width / 2, c + width / 2, radius, _TYRE, rim))
-    return parts
-
-
-def _lights(
-    night: bool, front: list[tuple[float, float, float]], rear: list[tuple[float, float, float]]
-) -> tuple[Color, Color, list[Lamp]]:
-    lamps = [Lamp(np.array(p), np.array([1.0, 0, 0]), (220, 245, 255), 0.35) for p in front]
-    lamps += [Lamp(np.array(p), np.array([-1.0, 0, 0]), (60, 60, 255), 0.22) for p in rear]
-    if night:
-        return _HEAD_NIGHT, _TAIL_NIGHT, lamps
-    return _HEAD_DAY, _TAIL_DAY, []
+from training.synth.vehicle_parts import CAR_COLORS, GLASS, circle, lights, wheels
 
 
 def car(rng: np.random.Generator, *, night: bool = False) -> Model:
@@ -74,11 +23,11 @@ def car(rng: np.random.Generator, *, night: bool = False) -> Model:
     clear = 0.24 if kind == "suv" else rng.uniform(0.16, 0.2)
     belt = clear + (0.72 if kind in ("suv", "van") else rng.uniform(0.55, 0.62))
     radius = 0.36 if kind == "suv" else rng.uniform(0.29, 0.33)
-    color = jitter(rng, pick(rng, _CAR_COLORS), 10)
+    color = jitter(rng, pick(rng, CAR_COLORS), 10)
     taxi = rng.random() < 0.08
     if taxi:
         color = pick(rng, ((20, 190, 240), (40, 150, 40), (160, 90, 30)))
-    glass = pick(rng, _GLASS)
+    glass = pick(rng, GLASS)
     hl, hw = length / 2, width / 2
     profile = [
         (-hl + 0.06, clear),
@@ -89,7 +38,7 @@ def car(rng: np.random.Generator, *, night: bool = False) -> Model:
         (-hl, belt - 0.12),
     ]
     body = prism(profile, -hw, hw, color)
-    head, tail, lamps = _lights(
+    head, tail, lamps = lights(
         night,
         [(hl, belt - 0.2, -hw + 0.3), (hl, belt - 0.2, hw - 0.3)],
         [(-hl, belt - 0.2, -hw + 0.25), (-hl, belt - 0.2, hw - 0.25)],
@@ -115,7 +64,7 @@ def car(rng: np.random.Generator, *, night: bool = False) -> Model:
     for face in body.faces[:2]:  # wheel arches on both sides
         c = float(face.points[0, 2])
         for a in axles:
-            face.decals.append(Decal(_circle(a, radius, c, radius * 1.13), scaled(color, 0.35)))
+            face.decals.append(Decal(circle(a, radius, c, radius * 1.13), scaled(color, 0.35)))
     cabin_front, cabin_top_front, cabin_top_rear, cabin_rear = {
         "sedan": (hl - 1.1, hl - 1.85, -hl + 1.05, -hl + 0.55),
         "hatch": (hl - 0.95, hl - 1.7, -hl + 0.35, -hl + 0.12),
@@ -136,7 +85,7 @@ def car(rng: np.random.Generator, *, night: bool = False) -> Model:
         f = cabin.named(name)
         for s0, s1 in itertools.pairwise(pillars):
             f.decal(s0 + 0.02, s1 - 0.02, 0.1, 0.92, glass)
-    parts = [*_wheels(axles, radius, width - 0.2, 0.2), body, cabin]
+    parts = [*wheels(axles, radius, width - 0.2, 0.2), body, cabin]
     if taxi:
         parts.append(box(-0.2, 0.1, height, height + 0.14, -0.25, 0.25, (235, 235, 235)))
     return Model(parts, length, width, height + (0.14 if taxi else 0.0), lamps)
@@ -158,7 +107,7 @@ def bus(rng: np.random.Generator, *, night: bool = False) -> Model:
         ),
     )
     stripe = vivid(rng)
-    glass = pick(rng, _GLASS)
+    glass = pick(rng, GLASS)
     hl, hw = length / 2, width / 2
     profile = [
         (-hl, clear),
@@ -169,7 +118,7 @@ def bus(rng: np.random.Generator, *, night: bool = False) -> Model:
         (-hl, height - 0.15),
     ]
     body = prism(profile, -hw, hw, color)
-    head, tail, lamps = _lights(
+    head, tail, lamps = lights(
         night,
         [(hl, 0.65, -hw + 0.3), (hl, 0.65, hw - 0.3)],
         [(-hl, 0.9, -hw + 0.2), (-hl, 0.9, hw - 0.2)],
@@ -197,7 +146,7 @@ def bus(rng: np.random.Generator, *, night: bool = False) -> Model:
                     )
                 )
         for a in axles:
-            face.decals.append(Decal(_circle(a, radius, c, radius * 1.12), (35, 35, 35)))
+            face.decals.append(Decal(circle(a, radius, c, radius * 1.12), (35, 35, 35)))
     front, top_front, rear = body.faces[3], body.faces[4], body.faces[7]
     front.decals.append(
         Decal(edge_quad(profile[1], profile[2], 0.36, 0.97, -hw + 0.08, hw - 0.08), glass)
@@ -234,7 +183,7 @@ def bus(rng: np.random.Generator, *, night: bool = False) -> Model:
         )
     roof = box(-1.2, 1.0, height, height + 0.28, -0.8, 0.8, jitter(rng, (200, 200, 200), 15))
     return Model(
-        [*_wheels(axles, radius, width - 0.3, 0.3), body, roof], length, width, height + 0.28, lamps
+        [*wheels(axles, radius, width - 0.3, 0.3), body, roof], length, width, height + 0.28, lamps
     )
 
 
@@ -262,7 +211,7 @@ def truck(rng: np.random.Generator, *, night: bool = False) -> Model:
             (60, 130, 60),
         ),
     )
-    glass = pick(rng, _GLASS)
+    glass = pick(rng, GLASS)
     af = hl
     profile = [
         (af - cab_len, clear),
@@ -272,7 +221,7 @@ def truck(rng: np.random.Generator, *, night: bool = False) -> Model:
         (af - cab_len, cab_h),
     ]
     cab = prism(profile, -hw, hw, cab_color)
-    head, tail, lamps = _lights(
+    head, tail, lamps = lights(
         night,
         [(hl, 0.8, -hw + 0.25), (hl, 0.8, hw - 0.25)],
         [(-hl, 0.7, -hw + 0.15), (-hl, 0.7, hw - 0.15)],
@@ -353,161 +302,6 @@ def truck(rng: np.random.Generator, *, night: bool = False) -> Model:
     bumper.decal(0.02, 0.18, 0.1, 0.9, tail, emissive=night)
     bumper.decal(0.82, 0.98, 0.1, 0.9, tail, emissive=night)
     axles = [af - 0.7, rear_end + 1.3] + ([rear_end + 2.4] if length > 7.5 else [])
-    parts[:0] = _wheels(axles, radius, width - 0.35, 0.32)
+    parts[:0] = wheels(axles, radius, width - 0.35, 0.32)
     top = max(cab_h, max(float(p.points()[:, 1].max()) for p in parts))
     return Model(parts, length, width, top, lamps)
-
-
-def two_wheeler(rng: np.random.Generator, *, rider: bool, night: bool = False) -> Model:
-    """E-scooter, bicycle or motorbike; a rider sits on it when ``rider``."""
-    kind = rng.choice(["scooter", "bicycle", "motorbike"], p=[0.55, 0.27, 0.18])
-    color = vivid(rng) if rng.random() < 0.7 else pick(rng, _CAR_COLORS)
-    parts: list[Part] = []
-    if kind == "bicycle":
-        r, half = 0.34, 0.53
-        color = pick(
-            rng,
-            ((20, 200, 250), (40, 130, 250), (200, 130, 30), (60, 170, 60), (40, 40, 40), color),
-        )
-        tyre = Part(
-            strokes=[
-                Stroke(_circle(a, r, 0.0, r), _TYRE, 0.045, closed=True) for a in (-half, half)
-            ]
-        )
-        crank, saddle, head_tube = (-0.05, 0.32), (-0.2, 0.85), (0.38, 0.85)
-        frame = [
-            (crank, saddle), (saddle, head_tube), (head_tube, crank),
-            (crank, (-half, r)), (saddle, (-half, r)), ((0.4, 0.92), (half, r)),
-        ]  # fmt: skip
-        strokes = [
-            Stroke(np.array([[a0, b0, 0.0], [a1, b1, 0.0]]), color, 0.04)
-            for (a0, b0), (a1, b1) in frame
-        ]
-        strokes.append(Stroke(np.array([[0.4, 0.92, 0.0], [0.36, 1.05, 0.0]]), (60, 60, 60), 0.035))
-        strokes.append(
-            Stroke(np.array([[0.36, 1.05, -0.3], [0.36, 1.05, 0.3]]), (40, 40, 40), 0.03)
-        )
-        strokes.append(
-            Stroke(np.array([[-0.3, 0.93, 0.0], [-0.12, 0.93, 0.0]]), (30, 30, 30), 0.07)
-        )
-        parts += [tyre, Part(strokes=strokes)]
-        if rng.random() < 0.5:
-            parts.append(box(0.4, 0.72, 0.82, 1.0, -0.17, 0.17, color))  # basket
-        seat_a, seat_b, bar = -0.2, 0.95, (0.36, 1.05)
-        length, width = 2 * (half + r), 0.6
-    elif kind == "scooter":
-        r, half = rng.uniform(0.2, 0.25), 0.6
-        parts += [wheel(a, r, -0.05, 0.05, r, _TYRE, (110, 110, 110)) for a in (-half, half)]
-        parts.append(
-            box(-0.3, 0.35, r * 0.9, r * 0.9 + 0.1, -0.16, 0.16, (40, 40, 40))
-        )  # footboard
-        parts.append(
-            frustum((0.35, 0.5, -0.2, 0.2), (0.42, 0.55, -0.16, 0.16), r * 0.9, 1.0, color)
-        )  # leg shield
-        parts.append(
-            frustum((-0.72, -0.2, -0.18, 0.18), (-0.68, -0.05, -0.17, 0.17), r * 0.9, 0.74, color)
-        )
-        parts.append(box(-0.62, -0.02, 0.74, 0.84, -0.14, 0.14, (30, 30, 30)))  # seat
-        parts[-3].named("front").decal(
-            0.3, 0.7, 0.05, 0.18, (230, 240, 245) if not night else (240, 255, 255), emissive=night
-        )
-        parts.append(
-            Part(
-                strokes=[
-                    Stroke(np.array([[0.5, 1.06, -0.33], [0.5, 1.06, 0.33]]), (40, 40, 40), 0.04)
-                ]
-            )
-        )
-        if rng.random() < 0.35:  # delivery box
-            dc = pick(rng, ((20, 190, 250), (200, 130, 30), (40, 40, 200)))
-            parts.append(box(-0.85, -0.4, 0.84, 1.3, -0.22, 0.22, dc))
-        seat_a, seat_b, bar = -0.3, 0.84, (0.5, 1.06)
-        length, width = 2 * (half + r), 0.66
-    else:
-        r, half = 0.3, 0.7
-        parts += [wheel(a, r, -0.06, 0.06, r, _TYRE, (160, 160, 160)) for a in (-half, half)]
-        parts.append(box(-0.2, 0.3, 0.3, 0.62, -0.15, 0.15, (50, 50, 50)))  # engine
-        parts.append(
-            frustum((0.05, 0.5, -0.17, 0.17), (0.1, 0.45, -0.13, 0.13), 0.62, 0.88, color)
-        )  # tank
-        parts.append(box(-0.6, 0.05, 0.72, 0.82, -0.14, 0.14, (30, 30, 30)))
-        parts.append(
-            frustum((-0.75, -0.35, -0.12, 0.12), (-0.8, -0.5, -0.1, 0.1), 0.55, 0.8, color)
-        )
-        parts.append(Part(strokes=[
-            Stroke(np.array([[0.5, 0.9, 0.0], [half, r, 0.0]]), (150, 150, 150), 0.05),
-            Stroke(np.array([[0.5, 1.0, -0.36], [0.5, 1.0, 0.36]]), (40, 40, 40), 0.035),
-            Stroke(np.array([[-0.1, 0.35, 0.18], [-0.75, 0.4, 0.18]]), (170, 170, 170), 0.07),
-        ]))  # fmt: skip
-        seat_a, seat_b, bar = -0.3, 0.82, (0.5, 1.0)
-        length, width = 2 * (half + r), 0.75
-    lamps = (
-        [
-            Lamp(
-                np.array([bar[0] + 0.05, bar[1] - 0.1, 0.0]),
-                np.array([1.0, 0, 0]),
-                (220, 245, 255),
-                0.15,
-            )
-        ]
-        if night
-        else []
-    )
-    height = bar[1] + 0.05
-    if rider:
-        parts += _rider(rng, seat_a, seat_b, bar)
-        height = seat_b + 0.95
-    return Model(parts, length, width, height, lamps)
-
-
-def _rider(
-    rng: np.random.Generator, seat_a: float, seat_b: float, bar: tuple[float, float]
-) -> list[Part]:
-    top = vivid(rng) if rng.random() < 0.5 else jitter(rng, (60, 60, 60), 40)
-    legs = jitter(rng, pick(rng, ((40, 40, 40), (110, 70, 40), (150, 150, 150), (80, 60, 50))), 15)
-    skin = jitter(rng, (120, 160, 205), 15)
-    helmet = pick(
-        rng, ((20, 200, 250), (30, 30, 200), (240, 240, 240), (40, 40, 40), (200, 120, 40))
-    )
-    hip = (seat_a + 0.05, seat_b + 0.08)
-    shoulder = (seat_a + 0.2, seat_b + 0.62)
-    torso = frustum(
-        (hip[0] - 0.13, hip[0] + 0.11, -0.18, 0.18),
-        (shoulder[0] - 0.12, shoulder[0] + 0.1, -0.2, 0.2),
-        hip[1],
-        shoulder[1],
-        top,
-    )
-    strokes = []
-    for side in (-0.11, 0.11):
-        knee = (hip[0] + 0.42, hip[1] + 0.05)
-        foot = (knee[0] + 0.05, max(0.3, seat_b - 0.52))
-        strokes.append(
-            Stroke(
-                np.array(
-                    [[hip[0], hip[1], side], [knee[0], knee[1], side], [foot[0], foot[1], side]]
-                ),
-                legs,
-                0.14,
-            )
-        )
-        strokes.append(
-            Stroke(
-                np.array(
-                    [[shoulder[0], shoulder[1] - 0.05, side * 1.7], [bar[0], bar[1], side * 2.6]]
-                ),
-                top,
-                0.09,
-            )
-        )
-    head = Ball(
-        np.array([shoulder[0] + 0.04, shoulder[1] + 0.2, 0.0]),
-        0.13,
-        helmet if rng.random() < 0.7 else skin,
-    )
-    return [Part(strokes=strokes[::2]), torso, Part(strokes=strokes[1::2], balls=[head])]
-
-
-def _circle(a: float, b: float, c: float, radius: float, n: int = 14) -> F64:
-    ang = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    return np.column_stack([a + radius * np.cos(ang), b + radius * np.sin(ang), np.full(n, c)])

@@ -17,7 +17,7 @@ from serve.auth.bootstrap import (
 from serve.auth.passwords import Passwords
 from serve.auth.roles import Role
 from serve.auth.users import UserExistsError, UserRepo
-from serve.settings import Settings
+from serve.config.settings import Settings
 from serve.store import Database
 
 

@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from serve.cameras.config import Camera
+from serve.config.cameras import Camera
 from serve.store import EvidenceIn, EvidenceKind, NewCase
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from serve.cameras.config import Camera
+from serve.config.cameras import Camera
 from tests.serve.rtsp import make_test_clip, moving_frames
 
 CLIP_FPS = 25

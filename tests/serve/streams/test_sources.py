@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from serve.cameras.config import FileSource, MjpegSource, RtspSource, SnapshotSource
+from serve.config.cameras import FileSource, MjpegSource, RtspSource, SnapshotSource
 from serve.streams.capture import CAPTURE_OPTIONS_ENV, redact, with_transport
 from serve.streams.errors import SourceError
 from serve.streams.sources import FrameSource, open_source

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from serve.cameras.config import Camera
+from serve.config.cameras import Camera
 from serve.streams.health import StreamHealth
 from serve.streams.worker import StreamWorker
 from tests.serve.streams.conftest import HttpCamera, Sink, camera, wait_until

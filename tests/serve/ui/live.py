@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from serve.app import create_app
 from serve.auth.roles import Role
-from serve.settings import Settings
+from serve.config.settings import Settings
 from tests.serve.markers import Box, marker_detector, png, street
 from tests.serve.service import CAR, PUSH_CAMERA, T0, write_config
 

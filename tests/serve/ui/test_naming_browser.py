@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from detector.taxonomy import Taxonomy
-from serve.settings import Settings
+from serve.config.settings import Settings
 from tests.serve.markers import Box, png
 from tests.serve.service import T0
 from tests.serve.test_scene_service import (

@@ -1,0 +1,55 @@
+"""Array types and pure numpy/OpenCV helpers shared by the scene baseline modules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+F32 = npt.NDArray[np.float32]
+U8 = npt.NDArray[np.uint8]
+Mask = npt.NDArray[np.bool_]
+
+SUM = np.ones((1, 3), np.float32)  # ``cv2.transform`` matrix: the sum of the channels
+K2 = np.ones((2, 2), np.uint8)
+K3 = np.ones((3, 3), np.uint8)
+K7 = np.ones((7, 7), np.uint8)
+
+
+def f32(array: npt.NDArray[Any]) -> F32:
+    return np.asarray(array, np.float32)
+
+
+def weighted(image: F32, weight: F32) -> F32:
+    """``image`` less its weighted mean, times ``weight`` (a new array)."""
+    mean = float((image * weight).sum()) / max(float(weight.sum()), 1e-6)
+    return f32((image - np.float32(mean)) * weight)
+
+
+def chromaticity(bgr: F32) -> F32:
+    total = cv2.transform(bgr, SUM) + 1.0
+    return np.asarray(bgr / total[..., None], np.float32)
+
+
+def median(frames: Sequence[U8]) -> F32:
+    """Per-pixel median of a few frames (as ``np.median``, 10-20x faster for ten frames:
+    an odd-even transposition sort of whole frames by ``np.minimum``/``np.maximum``)."""
+    rows = list(frames)
+    n = len(rows)
+    for step in range(n):
+        for i in range(step % 2, n - 1, 2):
+            rows[i], rows[i + 1] = (
+                np.minimum(rows[i], rows[i + 1]),
+                np.maximum(rows[i], rows[i + 1]),
+            )
+    low, high = rows[(n - 1) // 2], rows[n // 2]
+    return f32((low.astype(np.float32) + high.astype(np.float32)) * np.float32(0.5))
+
+
+def edges(grey: F32) -> F32:
+    """Gradient magnitude of lightly blurred grey."""
+    g = cv2.GaussianBlur(grey, (0, 0), 1.0)
+    return f32(cv2.magnitude(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1)))

@@ -1,0 +1,170 @@
+"""``SceneBaseline``: new objects that appear in a fixed camera's view and stay there."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from detector.geometry import Box
+from detector.scene.arrays import F32, Mask
+from detector.scene.background import BackgroundModel
+from detector.scene.candidates import Candidates
+from detector.scene.config import SceneConfig
+from detector.scene.events import SceneEvent
+from detector.scene.grid import Grid
+from detector.scene.state import State
+from detector.zones import Zone
+
+
+class SceneBaseline:
+    """Per-camera long-term empty scene plus short-term motion; reports new static objects.
+
+    The detector only names what it was trained on; a city camera watches the same street
+    all day, so anything new that stays on the pavement, the road or a wall is a candidate
+    case too. ``SceneBaseline`` keeps, per camera, a long-term model of the empty scene and
+    a short-term model of what moves (``BackgroundModel``), and reports regions that differ
+    from the long-term scene but hold still (``Candidates``).
+
+    ``update`` takes every sampled frame (BGR uint8, always the same size) with its time,
+    and the boxes of objects that already are open cases (``protect``): those pixels are
+    never learnt into the empty scene while they are protected.
+
+    >>> from detector.zones import Zone
+    >>> walk = Zone(id="walk", type="sidewalk", polygon=((0, 0), (64, 0), (64, 48), (0, 48)))
+    >>> base = SceneBaseline([walk], SceneConfig(width=64, warmup_frames=2))
+    >>> frame = np.full((48, 64, 3), 128, np.uint8)
+    >>> base.update(frame, 0.0), base.update(frame, 1.0), base.ready
+    ([], [], True)
+    """
+
+    def __init__(
+        self,
+        zones: Sequence[Zone],
+        config: SceneConfig | None = None,
+        background: npt.NDArray[np.uint8] | None = None,
+    ) -> None:
+        ids = [z.id for z in zones]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate zone ids: {dupes}")
+        self.zones = tuple(zones)
+        self.config = config or SceneConfig()
+        if background is not None:
+            if background.dtype != np.uint8 or background.ndim != 3 or background.shape[2] != 3:
+                raise ValueError(
+                    "background must be a BGR uint8 image (H, W, 3), got "
+                    f"{background.dtype} {background.shape}"
+                )
+            if background.shape[1] != self.config.width:
+                raise ValueError(
+                    f"background must be {self.config.width} px wide (the analysis width), "
+                    f"got {background.shape[1]}"
+                )
+        initial = None if background is None else background.astype(np.float32)
+        self._s = State()
+        self._model = BackgroundModel(self.config, self._s, initial)
+        self._candidates = Candidates(self.zones, self.config, self._s)
+        self._ignore: Mask | None = None
+        self._zone_masks: dict[str, Mask] = {}
+
+    @property
+    def ready(self) -> bool:
+        """Past warm-up: candidates are reported."""
+        return self._s.updates >= self.config.warmup_frames
+
+    def background(self) -> npt.NDArray[np.uint8]:
+        """The long-term empty scene (BGR, analysis resolution), to save and pass back."""
+        if self._s.background is None:
+            if self._model.initial is None:
+                raise ValueError("no background yet: call update() with a frame first")
+            return np.clip(self._model.initial, 0, 255).astype(np.uint8)
+        return np.clip(self._s.background, 0, 255).astype(np.uint8)
+
+    # -- the update ---------------------------------------------------------------------
+
+    def update(
+        self, frame: npt.NDArray[np.uint8], at: float, *, protect: Sequence[Box] = ()
+    ) -> list[SceneEvent]:
+        """Take one frame seen at ``at`` (epoch seconds); return what happened to candidates."""
+        small = self._analysis(frame)
+        s, cfg = self._s, self.config
+        if s.last_at is not None and at < s.last_at:
+            raise ValueError(f"time went backwards: {at} after {s.last_at}")
+        dt = 1.0 if s.last_at is None else max(at - s.last_at, 1e-3)
+        s.last_at = at
+        if s.background is None:
+            self._model.start(small)
+            return []
+        cur = self._model.align(small)
+        s.last = cur
+        moving = self._model.moving(cur, dt)
+        diff, strength, held = self._model.difference(cur)
+        assert s.age is not None and s.since is not None and s.held_since is not None
+        s.since[diff & (s.age <= 0) & np.isinf(s.since)] = at
+        s.held_since[held & np.isinf(s.held_since)] = at
+        s.age[diff & ~moving] += dt
+        # a frame or two of no difference (noise, a flicker at dusk) only sets it back
+        gone = ~diff & ~moving
+        s.age[gone] = np.maximum(s.age[gone] - cfg.forget_rate * dt, 0.0)
+        s.since[(s.age <= 0) & ~diff] = np.inf
+        s.held_since[(s.age <= 0) & ~held] = np.inf
+        static = (s.age >= cfg.static_s) & ~self._ignore_mask()
+        s.updates += 1
+        events = self._candidates.update(static, strength, moving, at) if self.ready else []
+        # what differs (with all of its region) is held out of the empty scene until it is
+        # old news; where an object has left, the scene behind it is learnt at once
+        old = held & (at - s.held_since >= cfg.absorb_after_s)
+        learn = (~moving & ~held) | old
+        s.busy = moving | held
+        self._model.learn(cur, dt, learn=learn, protect=protect)
+        if s.removed is not None:
+            self._model.relearn(cur, s.removed, protect)
+            s.removed = None
+        out, s.pending = [*s.pending, *events], []
+        return out
+
+    def _analysis(self, frame: npt.NDArray[np.uint8]) -> F32:
+        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+            raise ValueError(
+                f"expected a BGR uint8 frame (H, W, 3), got {frame.dtype} {frame.shape}"
+            )
+        h, w = frame.shape[:2]
+        grid = self._s.grid
+        if grid is None:
+            grid = self._s.grid = Grid((w, h), self.config.width)
+            self._zone_masks, self._ignore = grid.zone_masks(self.zones)
+        elif grid.size != (w, h):
+            raise ValueError(
+                f"frame size changed from {grid.size[0]}x{grid.size[1]} to {w}x{h}; "
+                "a camera's frames must keep one size (start a new SceneBaseline)"
+            )
+        aw, ah = grid.analysis_size()
+        small = cv2.resize(frame, (aw, ah), interpolation=cv2.INTER_AREA)
+        return small.astype(np.float32)
+
+    def _ignore_mask(self) -> Mask:
+        assert self._ignore is not None
+        return self._ignore
+
+    # -- operators ------------------------------------------------------------------------
+
+    def accept(self, zone_id: str | None = None) -> None:
+        """Make the current scene the baseline for the camera, or for one zone, and drop the
+        candidates there (each gets an ``ended`` event with the next update)."""
+        s = self._s
+        if zone_id is not None and zone_id not in {z.id for z in self.zones}:
+            raise ValueError(f"no zone {zone_id!r}; zones are {[z.id for z in self.zones]}")
+        if s.background is None or s.last is None or s.age is None or s.since is None:
+            return  # nothing seen yet: the first frame becomes the baseline anyway
+        area = np.ones(s.age.shape, bool) if zone_id is None else self._zone_masks[zone_id].copy()
+        for key, track in list(s.tracks.items()):
+            if zone_id is None or (track.zone is not None and track.zone.id == zone_id):
+                x0, y0, x1, y1 = track.box
+                area[y0:y1, x0:x1] = True
+                del s.tracks[key]
+                if track.started:
+                    s.pending.append(self._candidates.event("ended", track))
+        self._model.relearn(s.last, area, ())

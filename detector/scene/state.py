@@ -1,0 +1,44 @@
+"""What the scene baseline keeps between updates: per-pixel state and candidate tracks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from detector.scene.arrays import F32, U8, Mask
+from detector.scene.events import SceneEvent
+from detector.scene.grid import Grid
+from detector.scene.reference import Frame
+from detector.zones import Zone
+
+
+@dataclass
+class Track:
+    key: int
+    box: tuple[int, int, int, int]  # analysis pixels, xyxy (exclusive end)
+    first_seen: float
+    last_seen: float
+    score: float
+    zone: Zone | None = None
+    started: bool = False
+    reached: bool = False
+
+
+@dataclass
+class State:
+    grid: Grid | None = None  # known from the first frame
+    updates: int = 0
+    last_at: float | None = None
+    background: F32 | None = None
+    age: F32 | None = None
+    since: npt.NDArray[np.float64] | None = None  # epoch s: float32 is too coarse
+    held_since: npt.NDArray[np.float64] | None = None  # since when held out of the scene
+    busy: Mask | None = None  # moving or held out at the last update: not used to align
+    removed: Mask | None = None  # regions an object has left: learnt at once
+    last: Frame | None = None
+    tracks: dict[int, Track] = field(default_factory=dict)
+    next_key: int = 1
+    pending: list[SceneEvent] = field(default_factory=list)
+    warmup: list[U8] = field(default_factory=list)
