@@ -1,0 +1,272 @@
+"""The frame loop: one camera's frames in time order through gate, detector and rules.
+
+Each frame: the scene baseline looks first (``scene_cases``), then the motion gate decides
+whether the detector runs; the tracker and the rules engine turn detections into violation
+events, which ``case_writer`` makes into cases; ``reinspection`` checks dispatched cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from detector.detections import Detections
+from detector.metadata import ModelInfo
+from detector.model import Detector
+from detector.motion import MotionGate
+from detector.rules.config import resolve_rules
+from detector.rules.engine import OpenViolation, ViolationEngine, ViolationEvent
+from detector.taxonomy import Taxonomy
+from detector.tiling import TiledDetector, TileGrid
+from detector.tracking import Tracker
+from serve.config.cameras import Camera
+from serve.evidence.files import EvidenceFiles
+from serve.evidence.render import encode_jpeg
+from serve.metrics import Metrics
+from serve.models import ModelHolder
+from serve.pipeline.case_writer import CaseWriter
+from serve.pipeline.evidence import EvidenceMaker, Image
+from serve.pipeline.reinspection import Reinspector
+from serve.pipeline.result import FrameOutOfOrderError, FrameResult
+from serve.pipeline.scene_cases import SceneCases
+from serve.pipeline.suppression import SuppressionFilter
+from serve.scene import SceneWatch
+from serve.store.cases import CaseRepo
+from serve.store.suppressions import SuppressionRepo
+from serve.streams.health import StreamHealth
+from serve.workflow import WATCHED
+
+logger = logging.getLogger(__name__)
+
+# open cases older than this are not taken back after a restart
+RESTORE_DAYS = 30
+
+
+class CameraPipeline:
+    """Processes one camera's frames in time order; safe to call from several threads."""
+
+    def __init__(
+        self,
+        camera: Camera,
+        *,
+        models: ModelHolder,
+        taxonomy: Taxonomy,
+        cases: CaseRepo,
+        evidence: EvidenceFiles,
+        metrics: Metrics,
+        health: StreamHealth,
+        suppressions: SuppressionRepo | None = None,
+        reinspect_checks: int = 3,
+        reinspect_interval_s: float = 60.0,
+        scene_dir: Path | None = None,
+    ) -> None:
+        self.camera = camera
+        self.models = models
+        self.cases = cases
+        self.metrics = metrics
+        self.health = health
+        self.rules = resolve_rules(camera.rules)
+        self.engine = ViolationEngine(taxonomy, camera.zones, self.rules, tz=camera.tz)
+        self.tracker = Tracker()
+        self.gate = MotionGate(
+            min_changed=camera.motion.min_changed, recheck_s=camera.motion.recheck_s
+        )
+        self.last_frame_at: dt.datetime | None = None
+        self._lock = threading.Lock()
+        self._last_detections = Detections.empty()
+        maker = EvidenceMaker(camera, taxonomy, evidence)
+        self.suppressions = SuppressionFilter(camera.id, suppressions)
+        self.writer = CaseWriter(
+            camera, rules=self.rules, cases=cases, evidence=maker, metrics=metrics
+        )
+        watch = (
+            SceneWatch(camera.id, camera.zones, camera.scene, scene_dir)
+            if camera.scene.enabled
+            else None
+        )
+        self.scene = SceneCases(
+            camera,
+            watch,
+            taxonomy=taxonomy,
+            engine=self.engine,
+            cases=cases,
+            writer=self.writer,
+            evidence=maker,
+            suppressions=self.suppressions,
+            metrics=metrics,
+            report=self._report,
+        )
+        self.reinspector = Reinspector(
+            camera,
+            taxonomy=taxonomy,
+            cases=cases,
+            files=evidence,
+            checks=reinspect_checks,
+            interval_s=reinspect_interval_s,
+        )
+
+    def restore(self, now: dt.datetime) -> int:
+        """Take back this camera's open cases so re-sightings update them; returns how many.
+
+        Which cases are still "open" is judged against the camera's own latest sighting,
+        not the wall clock, so replayed or delayed feeds restore the same way as live ones.
+        """
+        longest = max(r.clear_after_s for r in self.rules.values())
+        recent = self.cases.open_for_camera(
+            self.camera.id,
+            statuses=sorted(WATCHED),
+            seen_since=now - dt.timedelta(days=RESTORE_DAYS),
+        )
+        if not recent:
+            return 0
+        latest = max(r.last_seen for r in recent)
+        records = [r for r in recent if (latest - r.last_seen).total_seconds() <= longest]
+        self.scene.restore(records)
+        self.engine.restore(
+            [
+                OpenViolation(
+                    case_id=r.id,
+                    violation=r.violation,
+                    label=r.label,
+                    box=(r.box[0], r.box[1], r.box[2], r.box[3]),
+                    confidence=r.confidence,
+                    zone_id=r.zone_id,
+                    responsible=r.responsible,
+                    first_seen=r.first_seen,
+                    last_seen=r.last_seen,
+                    reached_at=r.dwell_reached_at,
+                )
+                for r in records
+            ]
+        )
+        self.last_frame_at = latest
+        return len(records)
+
+    def process(self, frame: Image, at: dt.datetime) -> FrameResult:
+        """Run one frame taken at ``at``; raises FrameOutOfOrderError if older than the last."""
+        if at.tzinfo is None:
+            raise ValueError("frame time must be timezone-aware")
+        with self._lock:
+            if self.last_frame_at is not None and at < self.last_frame_at:
+                self.metrics.frame_errors.labels(self.camera.id, "out_of_order").inc()
+                raise FrameOutOfOrderError(
+                    f"frame time {at.isoformat()} is older than camera {self.camera.id}'s "
+                    f"last frame ({self.last_frame_at.isoformat()})"
+                )
+            self.last_frame_at = at
+            self.metrics.frames_in.labels(self.camera.id).inc()
+            return self._process(frame, at)
+
+    def accept_scene(self, zone_id: str | None) -> None:
+        """Take the current scene as the empty street (of one zone, or all); KeyError for a
+        zone the camera does not have, ValueError when the baseline is off."""
+        if self.scene.watch is None:
+            raise ValueError(f"camera {self.camera.id} has its scene baseline turned off")
+        with self._lock:
+            self.scene.watch.accept(zone_id)
+
+    def close(self) -> None:
+        """Save what outlives the process (the learnt empty scene)."""
+        if self.scene.watch is not None:
+            with self._lock:
+                self.scene.watch.save()
+
+    def forget_dispatched(self) -> None:
+        """Re-read the dispatched cases at the next frame (one was just dispatched)."""
+        self.reinspector.forget()
+
+    def forget_suppressions(self) -> None:
+        """Re-read suppressions at the next chance (one was added or lifted)."""
+        self.suppressions.forget()
+
+    def _process(self, frame: Image, at: dt.datetime) -> FrameResult:
+        detector = self.models.current
+        names = detector.names
+        scene = self.scene.update(frame, at)
+        decision = self.gate.check(frame, at.timestamp()) if self.camera.motion.enabled else None
+        if decision is not None and not decision.run:
+            result = FrameResult(self.camera.id, at, False, "static", Detections.empty(), names)
+            # nothing moved since the last inference: its detections still explain the scene
+            self.scene.handle(scene, frame, at, result, self._last_detections, detector.info)
+            self.health.frame_processed(at, inferred=False)
+            self.metrics.frames_processed.labels(self.camera.id, "false").inc()
+            return result
+        started = time.perf_counter()
+        detections = self._detect(detector, frame)
+        self.metrics.inference_seconds.observe(time.perf_counter() - started)
+        tracked = self.tracker.update(detections)
+        self._last_detections = tracked
+        events = self.engine.update(tracked, at)
+        gate = decision.reason if decision else "motion"
+        result = FrameResult(self.camera.id, at, True, gate, tracked, names, events)
+        for event in events:
+            self._handle(event, frame, at, result, detector.info)
+        self.scene.handle(scene, frame, at, result, tracked, detector.info)
+        seen = {e.case_id for e in events if e.kind in ("seen", "reached") and e.case_id}
+        try:
+            self.reinspector.check(seen | self.scene.seen(result.scene), frame, at)
+        except (OSError, SQLAlchemyError) as e:
+            logger.exception("camera %s: re-inspection failed", self.camera.id)
+            self.health.error(f"re-inspection failed: {e}")
+        self.health.frame_processed(at, inferred=True)
+        self.metrics.frames_processed.labels(self.camera.id, "true").inc()
+        return result
+
+    def _detect(self, detector: Detector, frame: Image) -> Detections:
+        settings = self.camera.inference
+        if settings.tiles is None:
+            return detector.detect(frame)
+        grid = TileGrid(*settings.tiles, overlap=settings.tile_overlap)
+        return TiledDetector(detector, grid).detect(frame)
+
+    def _handle(
+        self,
+        event: ViolationEvent,
+        frame: Image,
+        at: dt.datetime,
+        out: FrameResult,
+        info: ModelInfo,
+    ) -> None:
+        if event.kind == "started":
+            size = (frame.shape[1], frame.shape[0])
+            self.writer.hold_start(event.key, encode_jpeg(frame), size, at)
+        elif event.kind == "ended":
+            self.writer.drop(event.key)
+            self.suppressions.release(event.key)
+        elif event.kind == "reached":
+            if self.suppressions.holds_back(event.key, event.label, event.box, at):
+                return
+            try:
+                if (case_id := self.scene.identify(event, at)) is not None:
+                    self.engine.attach_case(event.key, case_id)
+                    out.updated.append(case_id)
+                    return
+                case_id = self.writer.open(event, frame, at, info)
+            except (OSError, SQLAlchemyError) as e:
+                # the engine offers the violation again with the next sighting
+                self._case_write_failed(event, e)
+                return
+            self.engine.attach_case(event.key, case_id)
+            out.opened.append(case_id)
+            out.case_ids[event.key] = case_id
+        elif event.kind == "seen" and event.case_id is not None:
+            try:
+                self.writer.update(event, frame, at)
+            except (OSError, SQLAlchemyError) as e:
+                self._case_write_failed(event, e)
+                return
+            out.updated.append(event.case_id)
+
+    def _case_write_failed(self, event: ViolationEvent, error: Exception) -> None:
+        logger.exception("camera %s: could not write %s case", self.camera.id, event.violation)
+        self._report(f"could not write {event.violation} case: {error}")
+        self.metrics.frame_errors.labels(self.camera.id, "case_write").inc()
+
+    def _report(self, message: str) -> None:
+        # the health object is replaced when the camera's stream starts: look it up each time
+        self.health.error(message)
