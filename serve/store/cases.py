@@ -11,23 +11,28 @@ from typing import Literal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from serve.store.case_rows import (
+    audit_row,
+    case_record,
+    check_unique_kinds,
+    evidence_row,
+    unreferenced,
+    upsert_evidence,
+)
 from serve.store.database import Database
-from serve.store.orm import CaseAuditRow, CaseRow, EvidenceRow
+from serve.store.orm import CaseAuditRow, CaseRow
 from serve.store.records import (
-    EVIDENCE_KINDS,
     REJECT_REASONS,
     AuditRecord,
     CaseRecord,
     EvidenceIn,
-    EvidenceRecord,
     NewCase,
     Signal,
     check_box,
     check_confidence,
-    check_evidence_kind,
     require_aware,
 )
-from serve.workflow import IN_PROGRESS, CaseStatus, case_status, check_transition
+from serve.workflow import IN_PROGRESS, CaseStatus, check_transition
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +55,7 @@ class CaseRepo:
         self._db = db
 
     def create(self, new: NewCase, evidence: Sequence[EvidenceIn] = ()) -> CaseRecord:
-        _check_unique_kinds(evidence)
+        check_unique_kinds(evidence)
         now = datetime.now(UTC)
         with self._db.session() as session:
             row = CaseRow(
@@ -77,12 +82,12 @@ class CaseRepo:
                 updated_at=now,
                 detected_label=new.label,
                 detected_box=list(check_box(new.box)),
-                evidence=[_evidence_row(e, now) for e in evidence],
+                evidence=[evidence_row(e, now) for e in evidence],
             )
             session.add(row)
             session.flush()
-            session.add(_audit(row.id, now, "system", "opened", None, new.status))
-            record = _case_record(row)
+            session.add(audit_row(row.id, now, "system", "opened", None, new.status))
+            record = case_record(row)
         logger.debug("created case %d (%s on %s)", record.id, new.violation, new.camera_id)
         return record
 
@@ -107,7 +112,7 @@ class CaseRepo:
         new static object once the detector recognises it (audited). Delete the returned
         paths after this returns: they are committed as unreferenced.
         """
-        _check_unique_kinds(evidence)
+        check_unique_kinds(evidence)
         require_aware("last_seen", last_seen)
         require_aware("dwell_reached_at", dwell_reached_at)
         if confidence is not None:
@@ -136,7 +141,7 @@ class CaseRepo:
                         "label": {"from": row.label, "to": label},
                     }
                     session.add(
-                        _audit(
+                        audit_row(
                             row.id,
                             now,
                             "system",
@@ -149,10 +154,10 @@ class CaseRepo:
                     )
                     row.violation, row.label, row.detected_label = violation, label, label
             row.updated_at = now
-            replaced = _upsert_evidence(row, evidence, now)
+            replaced = upsert_evidence(row, evidence, now)
             session.flush()
-            dropped = _unreferenced(session, replaced)
-            record = _case_record(row)
+            dropped = unreferenced(session, replaced)
+            record = case_record(row)
         return record, dropped
 
     def review(
@@ -193,7 +198,7 @@ class CaseRepo:
                 row.box = list(checked_box)
             if note:
                 detail["note"] = note
-            session.add(_audit(row.id, now, actor, decision, row.status, to, reason, detail))
+            session.add(audit_row(row.id, now, actor, decision, row.status, to, reason, detail))
             row.status = to
             row.reviewed_by, row.reviewed_at = actor, now
             row.reject_reason = reason if decision == "reject" else None
@@ -201,7 +206,7 @@ class CaseRepo:
             row.deadline_at = deadline_at if decision == "confirm" else None
             row.updated_at = now
             session.flush()
-            return _case_record(row)
+            return case_record(row)
 
     def transition(
         self,
@@ -217,7 +222,7 @@ class CaseRepo:
         with self._db.session() as session:
             row = self._locked(session, case_id)
             status = check_transition(row.id, row.status, to)
-            session.add(_audit(row.id, now, actor, to, row.status, to, reason, detail))
+            session.add(audit_row(row.id, now, actor, to, row.status, to, reason, detail))
             row.status = status
             if status is CaseStatus.DISPATCHED:
                 row.dispatched_at = now
@@ -227,7 +232,7 @@ class CaseRepo:
                 row.closed_at = now
             row.updated_at = now
             session.flush()
-            return _case_record(row)
+            return case_record(row)
 
     def mark_overdue(self, now: datetime) -> builtins.list[int]:
         """Flag confirmed and dispatched cases past their deadline; returns their ids."""
@@ -245,7 +250,7 @@ class CaseRepo:
             for row in rows:
                 row.overdue = True
                 row.updated_at = now
-                session.add(_audit(row.id, now, "system", "overdue", row.status, row.status))
+                session.add(audit_row(row.id, now, "system", "overdue", row.status, row.status))
             return [r.id for r in rows]
 
     def note(
@@ -263,7 +268,9 @@ class CaseRepo:
             row = session.get(CaseRow, case_id)
             if row is None:
                 raise CaseNotFound(case_id)
-            session.add(_audit(case_id, now, actor, action, row.status, row.status, reason, detail))
+            session.add(
+                audit_row(case_id, now, actor, action, row.status, row.status, reason, detail)
+            )
 
     def with_status(self, statuses: Sequence[str]) -> builtins.list[int]:
         """Ids of the cases in ``statuses``, oldest first."""
@@ -317,7 +324,7 @@ class CaseRepo:
             row = session.scalars(
                 select(CaseRow).where(CaseRow.id == case_id).options(selectinload(CaseRow.evidence))
             ).one_or_none()
-            return None if row is None else _case_record(row)
+            return None if row is None else case_record(row)
 
     def open_for_camera(
         self, camera_id: str, *, statuses: Sequence[str] = (CaseStatus.DRAFT,), seen_since: datetime
@@ -338,7 +345,7 @@ class CaseRepo:
                 .order_by(CaseRow.first_seen, CaseRow.id)
                 .options(selectinload(CaseRow.evidence))
             )
-            return [_case_record(r) for r in rows]
+            return [case_record(r) for r in rows]
 
     def list(
         self,
@@ -373,131 +380,4 @@ class CaseRepo:
                 .offset(offset)
                 .options(selectinload(CaseRow.evidence))
             )
-            return [_case_record(r) for r in rows], total
-
-
-def _audit(
-    case_id: int,
-    at: datetime,
-    actor: str,
-    action: str,
-    from_status: str | None,
-    to_status: str | None,
-    reason: str | None = None,
-    detail: dict[str, object] | None = None,
-) -> CaseAuditRow:
-    return CaseAuditRow(
-        case_id=case_id,
-        at=at,
-        actor=actor,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-        detail=detail or None,
-    )
-
-
-def _check_unique_kinds(evidence: Sequence[EvidenceIn]) -> None:
-    kinds = [e.kind for e in evidence]
-    dupes = sorted({k for k in kinds if kinds.count(k) > 1})
-    if dupes:
-        raise ValueError(f"one evidence file per kind, got several of {dupes}")
-
-
-def _evidence_row(evidence: EvidenceIn, now: datetime) -> EvidenceRow:
-    return EvidenceRow(
-        kind=evidence.kind,
-        path=evidence.path,
-        sha256=evidence.sha256,
-        size=evidence.size,
-        width=evidence.width,
-        height=evidence.height,
-        taken_at=evidence.taken_at,
-        created_at=now,
-    )
-
-
-def _upsert_evidence(row: CaseRow, evidence: Sequence[EvidenceIn], now: datetime) -> set[str]:
-    """Write ``evidence`` into ``row`` by kind; returns the paths it replaced."""
-    by_kind = {e.kind: e for e in row.evidence}
-    replaced: set[str] = set()
-    for new in evidence:
-        old = by_kind.get(new.kind)
-        if old is None:
-            row.evidence.append(_evidence_row(new, now))
-            continue
-        if old.path != new.path:
-            replaced.add(old.path)
-        # updated in place: a delete + insert could trip UNIQUE(case_id, kind) mid-flush
-        old.path = new.path
-        old.sha256 = new.sha256
-        old.size = new.size
-        old.width = new.width
-        old.height = new.height
-        old.taken_at = new.taken_at
-        old.created_at = now
-    return replaced
-
-
-def _unreferenced(session: Session, paths: set[str]) -> builtins.list[str]:
-    if not paths:
-        return []
-    still = set(session.scalars(select(EvidenceRow.path).where(EvidenceRow.path.in_(paths))))
-    return sorted(paths - still)
-
-
-def _evidence_record(row: EvidenceRow) -> EvidenceRecord:
-    return EvidenceRecord(
-        id=row.id,
-        kind=check_evidence_kind(row.kind),
-        path=row.path,
-        sha256=row.sha256,
-        size=row.size,
-        width=row.width,
-        height=row.height,
-        taken_at=row.taken_at,
-        created_at=row.created_at,
-    )
-
-
-def _case_record(row: CaseRow) -> CaseRecord:
-    evidence = sorted(
-        (_evidence_record(e) for e in row.evidence), key=lambda e: EVIDENCE_KINDS.index(e.kind)
-    )
-    return CaseRecord(
-        id=row.id,
-        camera_id=row.camera_id,
-        violation=row.violation,
-        label=row.label,
-        status=case_status(row.status),
-        signal=row.signal,
-        first_seen=row.first_seen,
-        last_seen=row.last_seen,
-        dwell_reached_at=row.dwell_reached_at,
-        confidence=row.confidence,
-        box=check_box(row.box),
-        zone_id=row.zone_id,
-        responsible=row.responsible,
-        address=row.address,
-        lat=row.lat,
-        lon=row.lon,
-        timezone=row.timezone,
-        model_name=row.model_name,
-        model_version=row.model_version,
-        sightings=row.sightings,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        evidence=tuple(evidence),
-        detected_label=row.detected_label,
-        detected_box=check_box(row.detected_box),
-        reviewed_by=row.reviewed_by,
-        reviewed_at=row.reviewed_at,
-        reject_reason=row.reject_reason,
-        review_note=row.review_note,
-        deadline_at=row.deadline_at,
-        dispatched_at=row.dispatched_at,
-        cleared_at=row.cleared_at,
-        closed_at=row.closed_at,
-        overdue=row.overdue,
-    )
+            return [case_record(r) for r in rows], total
