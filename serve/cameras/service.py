@@ -8,9 +8,6 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
-
 from detector.taxonomy import Taxonomy
 from serve.config.cameras import Camera
 from serve.evidence.files import EvidenceFiles
@@ -151,15 +148,6 @@ class CameraService:
             pipeline.close()
 
     def _run(self, camera: Camera) -> None:
-        cell: list[CameraPipeline] = []
-
-        def on_frame(frame: npt.NDArray[np.uint8], at: dt.datetime) -> None:
-            pipeline = cell[0]
-            last = pipeline.last_frame_at
-            # a pulled camera's time is our wall clock, which may step back (NTP): never
-            # let that drop a frame
-            pipeline.process(frame, at if last is None or at >= last else last)
-
         pipeline = CameraPipeline(
             camera,
             models=self.models,
@@ -174,11 +162,11 @@ class CameraService:
             scene_dir=self.scene_dir,
         )
         restored = pipeline.restore(dt.datetime.now(dt.UTC))
-        cell.append(pipeline)
         with self._lock:
             self._pipelines[camera.id] = pipeline
             if camera.enabled:
-                pipeline.health = self.streams.start(camera, on_frame)
+                # the stream's frames go on to the pipeline (serve/pipeline/frame_loop.py)
+                pipeline.health = self.streams.start(camera, pipeline.process_pulled)
         logger.info(
             "camera %s (%s): running, %d open cases restored",
             camera.id,

@@ -162,6 +162,12 @@ class CameraPipeline:
             self.metrics.frames_in.labels(self.camera.id).inc()
             return self._process(frame, at)
 
+    def process_pulled(self, frame: Image, at: dt.datetime) -> FrameResult:
+        """Run a frame a stream worker pulled (``serve/streams/``), read at ``at`` by our
+        wall clock, which may step back (NTP): that never drops a frame."""
+        last = self.last_frame_at
+        return self.process(frame, at if last is None or at >= last else last)
+
     def accept_scene(self, zone_id: str | None) -> None:
         """Take the current scene as the empty street (of one zone, or all); KeyError for a
         zone the camera does not have, ValueError when the baseline is off."""

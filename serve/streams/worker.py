@@ -20,10 +20,11 @@ from serve.streams.sources import FrameSource, PullSource, open_source
 
 logger = logging.getLogger(__name__)
 
-# Called with each sampled frame and the UTC time it was read; its return value is ignored.
-# It is the pipeline: it records frame_processed (and whether it inferred) in the camera's
-# StreamHealth itself, as it does for pushed frames. The worker records the source side:
-# frames in, frames dropped, connection state, errors and reconnects.
+# Where a sampled frame goes next, with the UTC time it was read; its return value is
+# ignored. In the service it is the camera's CameraPipeline.process_pulled
+# (serve/pipeline/frame_loop.py), which records frame_processed (and whether it inferred)
+# in the camera's StreamHealth itself, as it does for pushed frames. The worker records the
+# source side: frames in, frames dropped, connection state, errors and reconnects.
 OnFrame = Callable[[Image, datetime], object]
 
 # what a source raises when the camera, network or file misbehaves: reconnect and retry
