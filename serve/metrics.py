@@ -34,6 +34,14 @@ class Metrics:
             buckets=(0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5),
             registry=self.registry,
         )
+        self.stage_seconds = Histogram(
+            "streetwatch_stage_seconds",
+            "Wall time per stage of the per-frame path (decode, scene, gate, detect, track, "
+            "rules, cases), summed over cameras",
+            ["stage"],
+            buckets=(0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
+            registry=self.registry,
+        )
         self.cases_opened = Counter(
             "streetwatch_cases_opened",
             "Draft cases opened",

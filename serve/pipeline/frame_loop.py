@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,6 +34,7 @@ from serve.pipeline.reinspection import Reinspector
 from serve.pipeline.result import FrameOutOfOrderError, FrameResult
 from serve.pipeline.scene_cases import SceneCases
 from serve.pipeline.suppression import SuppressionFilter
+from serve.pipeline.timing import StageClock
 from serve.scene import SceneWatch
 from serve.store.cases import CaseRepo
 from serve.store.suppressions import SuppressionRepo
@@ -191,37 +191,57 @@ class CameraPipeline:
         self.suppressions.forget()
 
     def _process(self, frame: Image, at: dt.datetime) -> FrameResult:
+        clock = StageClock()
+        result = self._run(frame, at, clock)
+        result.timings_ms = clock.ms
+        for stage, seconds in clock.seconds.items():
+            self.metrics.stage_seconds.labels(stage).observe(seconds)
+        return result
+
+    def _run(self, frame: Image, at: dt.datetime, clock: StageClock) -> FrameResult:
         detector = self.models.current
         names = detector.names
-        scene = self.scene.update(frame, at)
-        decision = self.gate.check(frame, at.timestamp()) if self.camera.motion.enabled else None
+        with clock("scene"):
+            scene = self.scene.update(frame, at)
+        with clock("gate"):
+            motion = self.camera.motion.enabled
+            decision = self.gate.check(frame, at.timestamp()) if motion else None
         if decision is not None and not decision.run:
             result = FrameResult(self.camera.id, at, False, "static", Detections.empty(), names)
             # nothing moved since the last inference: its detections still explain the scene
-            self.scene.handle(scene, frame, at, result, self._last_detections, detector.info)
+            with clock("cases"):
+                self.scene.handle(scene, frame, at, result, self._last_detections, detector.info)
             self.health.frame_processed(at, inferred=False)
             self.metrics.frames_processed.labels(self.camera.id, "false").inc()
             return result
-        started = time.perf_counter()
-        detections = self._detect(detector, frame)
-        self.metrics.inference_seconds.observe(time.perf_counter() - started)
-        tracked = self.tracker.update(detections)
+        with clock("detect"):
+            detections = self._detect(detector, frame)
+        self.metrics.inference_seconds.observe(clock.seconds["detect"])
+        with clock("track"):
+            tracked = self.tracker.update(detections)
         self._last_detections = tracked
-        events = self.engine.update(tracked, at)
+        with clock("rules"):
+            events = self.engine.update(tracked, at)
         gate = decision.reason if decision else "motion"
         result = FrameResult(self.camera.id, at, True, gate, tracked, names, events)
-        for event in events:
-            self._handle(event, frame, at, result, detector.info)
-        self.scene.handle(scene, frame, at, result, tracked, detector.info)
+        with clock("cases"):
+            for event in events:
+                self._handle(event, frame, at, result, detector.info)
+            self.scene.handle(scene, frame, at, result, tracked, detector.info)
+            self._reinspect(events, result, frame, at)
+        self.health.frame_processed(at, inferred=True)
+        self.metrics.frames_processed.labels(self.camera.id, "true").inc()
+        return result
+
+    def _reinspect(
+        self, events: list[ViolationEvent], result: FrameResult, frame: Image, at: dt.datetime
+    ) -> None:
         seen = {e.case_id for e in events if e.kind in ("seen", "reached") and e.case_id}
         try:
             self.reinspector.check(seen | self.scene.seen(result.scene), frame, at)
         except (OSError, SQLAlchemyError) as e:
             logger.exception("camera %s: re-inspection failed", self.camera.id)
             self.health.error(f"re-inspection failed: {e}")
-        self.health.frame_processed(at, inferred=True)
-        self.metrics.frames_processed.labels(self.camera.id, "true").inc()
-        return result
 
     def _detect(self, detector: Detector, frame: Image) -> Detections:
         settings = self.camera.inference

@@ -28,3 +28,5 @@ class FrameResult:
     updated: list[int] = field(default_factory=list)
     case_ids: dict[int, int] = field(default_factory=dict)  # candidate key -> case opened
     scene: list[SceneEvent] = field(default_factory=list)
+    # milliseconds spent per stage of this frame (serve/pipeline/timing.py)
+    timings_ms: dict[str, float] = field(default_factory=dict)

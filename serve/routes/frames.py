@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from serve.cameras.service import UnknownCameraError
 from serve.pipeline import FrameOutOfOrderError, FrameResult
-from serve.routes.deps import CamerasDep, SettingsDep
+from serve.routes.deps import CamerasDep, MetricsDep, SettingsDep
 from serve.routes.uploads import read_image
 from serve.schemas.detect import DetectionPublic, ImageSize
 from serve.schemas.frames import FramePublic, ViolationProgress
@@ -71,6 +72,7 @@ def _public(result: FrameResult, width: int, height: int, tz: ZoneInfo) -> Frame
         ],
         cases_opened=result.opened,
         cases_updated=result.updated,
+        timings_ms=result.timings_ms,
     )
 
 
@@ -84,6 +86,7 @@ async def push_frame(
     image: UploadFile,
     cameras: CamerasDep,
     settings: SettingsDep,
+    metrics: MetricsDep,
     timestamp: Annotated[
         str | None, Form(description="ISO-8601 or epoch seconds; default: when received")
     ] = None,
@@ -107,10 +110,14 @@ async def push_frame(
         at = parse_timestamp(timestamp, camera.tz)
     except ValueError as e:
         raise HTTPException(422, f"field 'timestamp': {e}") from e
+    started = time.perf_counter()
     frame = await read_image(image, settings.max_upload_bytes)
+    decode_s = time.perf_counter() - started
+    metrics.stage_seconds.labels("decode").observe(decode_s)
     pipeline.health.frame_in(at)
     try:
         result = await run_in_threadpool(pipeline.process, frame, at)
     except FrameOutOfOrderError as e:
         raise HTTPException(409, str(e)) from e
+    result.timings_ms = {"decode": round(decode_s * 1000.0, 3), **result.timings_ms}
     return _public(result, frame.shape[1], frame.shape[0], camera.tz)

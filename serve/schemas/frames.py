@@ -35,3 +35,6 @@ class FramePublic(BaseModel):
     violations: list[ViolationProgress]
     cases_opened: list[int]
     cases_updated: list[int]
+    # milliseconds per stage of this frame's path: decode, scene, gate, detect, track,
+    # rules, cases (those it went through)
+    timings_ms: dict[str, float]

@@ -1,0 +1,37 @@
+"""Operators see where a frame's time goes: per stage in the frames route's answer and in
+``/metrics``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.serve.service import CAR, push, service
+
+
+def stage_counts(metrics: str) -> dict[str, float]:
+    found = re.findall(r'streetwatch_stage_seconds_count\{stage="(\w+)"\} ([0-9.e+]+)', metrics)
+    return {stage: float(n) for stage, n in found}
+
+
+def test_each_frame_reports_its_stages(tmp_path: Path) -> None:
+    with service(tmp_path) as client:
+        moving = push(client, 0, [("car", CAR)])
+        still = push(client, 0.5, [("car", CAR)])  # the same picture: the gate skips the model
+        metrics = client.get("/metrics").text
+    assert moving["inferred"] and not still["inferred"]
+    assert list(moving["timings_ms"]) == [
+        "decode",
+        "scene",
+        "gate",
+        "detect",
+        "track",
+        "rules",
+        "cases",
+    ]
+    assert list(still["timings_ms"]) == ["decode", "scene", "gate", "cases"]
+    assert all(ms >= 0.0 for ms in moving["timings_ms"].values())
+    assert moving["timings_ms"]["decode"] > 0.0 and moving["timings_ms"]["detect"] > 0.0
+    counts = stage_counts(metrics)
+    assert counts["decode"] == counts["gate"] == 2.0
+    assert counts["detect"] == counts["track"] == counts["rules"] == 1.0
