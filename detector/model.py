@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from detector.backends import Backend, load_backend
 from detector.backends.base import TensorBackend
-from detector.backends.registry import BACKEND_FOR_SUFFIX
+from detector.backends.registry import BACKEND_FOR_SUFFIX, backend_for
 from detector.detections import Detections
 from detector.errors import ModelLoadError, TaxonomyMismatchError
 from detector.image import Image, as_bgr, decode_image
@@ -136,17 +136,27 @@ class Detector:
         check_taxonomy: bool = True,
         threads: int | None = None,
         imgsz: int | None = None,
+        precision: str | None = None,
     ) -> Detector:
         """Load a model file, registry directory or ``models/current`` pointer.
 
         ``backend`` is "auto" (by suffix: .onnx onnxruntime, .xml openvino, .pt ultralytics)
         or a registered name. With ``check_taxonomy`` the model's classes must be the
         taxonomy's (the packaged one unless ``taxonomy`` is given), in order. ``imgsz`` runs
-        a model with a dynamic input at another size than it was exported for.
+        a model with a dynamic input at another size than it was exported for. ``precision``
+        is OpenVINO's inference precision ("f32" or "bf16"; the openvino backend only).
         """
         _check_thresholds(conf, iou, max_det)
         model_path = resolve_model_path(path)
-        loaded = load_backend(backend, model_path, threads=threads)
+        options: dict[str, Any] = {"threads": threads}
+        if precision is not None:
+            chosen = backend_for(model_path) if backend == "auto" else backend
+            if chosen != "openvino":
+                raise ValueError(
+                    f"precision {precision!r} applies to the openvino backend, not {chosen}"
+                )
+            options["precision"] = precision
+        loaded = load_backend(backend, model_path, **options)
         if imgsz is not None:
             if not isinstance(loaded, TensorBackend):
                 raise ValueError(f"the {loaded.name} backend cannot change its input size")

@@ -26,7 +26,7 @@ from serve.evidence.files import EvidenceFiles
 from serve.limits import BodyLimit
 from serve.metrics import Metrics
 from serve.model_watch import start_model_watch
-from serve.models import ModelHolder
+from serve.models import ModelHolder, load_detector
 from serve.overdue import OverdueWatcher
 from serve.routes import (
     auth,
@@ -62,7 +62,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = detector
         if loaded is None:
-            loaded = Detector.load(settings.model, conf=settings.conf, iou=settings.iou)
+            loaded = load_detector(settings)
         logger.info("loaded model %s %s", loaded.info.name, loaded.info.version)
         db = open_database(settings.database)
         app.state.auth = start_auth(db, settings)  # no admin yet: make one

@@ -61,6 +61,8 @@ def _serve(args: argparse.Namespace) -> int:
         config=args.config,
         demo=not args.no_demo,
         **({"database_url": args.database} if args.database else {}),
+        **({"backend": args.backend} if args.backend else {}),
+        **({"precision": args.precision} if args.precision else {}),
     )
     app = create_app(settings)  # a bad cameras file fails here, naming the file and field
     base = f"http://{args.host}:{args.port}"
@@ -109,6 +111,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-demo", action="store_true", help="do not load the demo camera")
     p.add_argument(
         "--database", default=None, help="SQLAlchemy URL (default: SQLite in --data-dir)"
+    )
+    p.add_argument(
+        "--backend",
+        choices=["auto", "onnxruntime", "openvino"],
+        default=None,
+        help="inference runtime (default: $STREETWATCH_BACKEND or auto: onnxruntime)",
+    )
+    p.add_argument(
+        "--precision",
+        choices=["f32", "bf16"],
+        default=None,
+        help="OpenVINO's inference precision (bf16: faster on CPUs with AMX)",
     )
     p.set_defaults(func=_serve)
 

@@ -24,7 +24,7 @@ import numpy as np
 from detector.errors import DetectorError
 from detector.model import Detector, resolve_model_path
 from serve.config.settings import Settings
-from serve.models import ModelHolder
+from serve.models import ModelHolder, load_detector
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ def start_model_watch(settings: Settings, holder: ModelHolder) -> ModelWatcher |
         return None
 
     def load(path: Path) -> Detector:
-        return Detector.load(path, conf=settings.conf, iou=settings.iou)
+        return load_detector(settings, path)
 
     watcher = ModelWatcher(settings.model, holder, load=load, poll_s=settings.model_poll_s)
     watcher.start()

@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from detector.model import Detector
+from serve.config.settings import Settings
+
+
+def load_detector(settings: Settings, path: Path | None = None) -> Detector:
+    """The model at ``path`` (default: ``settings.model``) as the settings run it."""
+    return Detector.load(
+        settings.model if path is None else path,
+        backend=settings.backend,
+        conf=settings.conf,
+        iou=settings.iou,
+        threads=settings.inference_threads,
+        precision=settings.precision,
+    )
 
 
 class ModelHolder:

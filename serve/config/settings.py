@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,12 @@ class Settings(BaseSettings):
     model_poll_s: float = Field(5.0, ge=0.0)
     conf: float = 0.25
     iou: float = 0.45
+    # the inference runtime ("auto": onnxruntime for .onnx), OpenVINO's precision (bf16
+    # runs f32 models on CPUs with AMX; None: the backend's default, f32) and its threads
+    # (None: one per core); benchmarks/bench_cameras.py measures the choices
+    backend: Literal["auto", "onnxruntime", "openvino"] = "auto"
+    precision: Literal["f32", "bf16"] | None = None
+    inference_threads: int | None = Field(None, ge=1)
     max_upload_bytes: int = 20 * 1024 * 1024
     # accounts and access. dev: development mode (session cookies also over plain HTTP)
     dev: bool = False

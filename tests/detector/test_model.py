@@ -146,3 +146,21 @@ def test_explicit_taxonomy_is_used(tiny_onnx: Path) -> None:
 def test_unknown_backend(tiny_onnx: Path) -> None:
     with pytest.raises(ValueError, match="unknown backend 'tflite'"):
         Detector.load(tiny_onnx, backend="tflite")
+
+
+def test_precision_reaches_openvino_and_no_other_backend(
+    tiny_onnx: Path, reference_model: Path
+) -> None:
+    pytest.importorskip("openvino")
+    with pytest.raises(ValueError, match="applies to the openvino backend, not onnxruntime"):
+        Detector.load(tiny_onnx, precision="bf16", check_taxonomy=False)
+    # bf16 on a real model: the same objects, scores within bf16's ~3 significant digits
+    rng = np.random.default_rng(0)
+    image = cv2.GaussianBlur(rng.integers(0, 256, (360, 640, 3), np.uint8), (0, 0), 3)
+    f32 = Detector.load(reference_model, backend="openvino", precision="f32", conf=0.05)
+    bf16 = Detector.load(reference_model, backend="openvino", precision="bf16", conf=0.05)
+    for detector, runs in ((f32, "float32"), (bf16, "bfloat16")):
+        compiled = detector.backend._compiled  # type: ignore[attr-defined]
+        assert runs in str(compiled.get_property("INFERENCE_PRECISION_HINT"))
+    a, b = f32.detect(image), bf16.detect(image)
+    assert abs(len(a) - len(b)) <= max(1, len(a) // 10)

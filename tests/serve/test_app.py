@@ -125,3 +125,14 @@ def test_the_example_cameras_file_is_valid() -> None:
     assert cameras["cam-01"].rules.illegal_parking is not None
     replay = cameras["replay"].source
     assert replay.kind == "file" and replay.path == path.parent / "clips" / "street.mp4"
+
+
+def test_the_runtime_and_its_precision_are_settings(reference_model: Path) -> None:
+    pytest.importorskip("openvino")
+    from serve.config.settings import Settings
+    from serve.models import load_detector
+
+    detector = load_detector(Settings(model=reference_model, backend="openvino", precision="bf16"))
+    assert detector.backend.name == "openvino"
+    with pytest.raises(ValueError, match="applies to the openvino backend, not onnxruntime"):
+        load_detector(Settings(model=reference_model, precision="bf16"))
