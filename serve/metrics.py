@@ -36,7 +36,7 @@ class Metrics:
         )
         self.stage_seconds = Histogram(
             "streetwatch_stage_seconds",
-            "Wall time per stage of the per-frame path (decode, scene, gate, detect, track, "
+            "Wall time per stage of the per-frame path (decode, gate, scene, detect, track, "
             "rules, cases), summed over cameras",
             ["stage"],
             buckets=(0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),

@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from detector.geometry import Box
 from detector.scene.baseline import SceneBaseline
+from detector.scene.cadence import SceneCadence
 from detector.scene.events import SceneEvent
 from detector.zones import Zone
 from serve.config.cameras import SceneSettings
@@ -67,12 +68,20 @@ class SceneWatch:
             logger.warning("camera %s: saved scene baseline not used: %s", camera_id, e)
             self.baseline = SceneBaseline(self.zones)
         self._before: deque[Before] = deque(maxlen=BEFORE_KEEP)
+        self._cadence = SceneCadence(
+            min_s=settings.interval_s,
+            still_s=max(settings.interval_s, settings.still_interval_s),
+        )
         self._last: float | None = None
         self._saved: float | None = None
 
-    def update(self, frame: Image, at: float, protect: Sequence[Box]) -> list[SceneEvent]:
-        """Feed one frame (skipped when the last update is under ``interval_s`` ago)."""
-        if self._last is not None and at - self._last < self.settings.interval_s:
+    def update(
+        self, frame: Image, at: float, protect: Sequence[Box], *, changed: bool = True
+    ) -> list[SceneEvent]:
+        """Feed one frame; ``changed``: the motion gate saw a change (or re-checked). It is
+        skipped under ``interval_s`` after the last update, and under ``still_interval_s``
+        when nothing changed."""
+        if not self._cadence.due(at, changed=changed):
             return []
         self._last = at
         if not self._before or at - self._before[-1].at >= BEFORE_EVERY_S:

@@ -1,8 +1,10 @@
 """The frame loop: one camera's frames in time order through gate, detector and rules.
 
-Each frame: the scene baseline looks first (``scene_cases``), then the motion gate decides
-whether the detector runs; the tracker and the rules engine turn detections into violation
-events, which ``case_writer`` makes into cases; ``reinspection`` checks dispatched cases.
+Each frame: the motion gate decides whether anything changed; the scene baseline
+(``scene_cases``) looks at changed frames and, on a still street, every few seconds; the
+detector runs on changed frames only; the tracker and the rules engine turn detections into
+violation events, which ``case_writer`` makes into cases; ``reinspection`` checks
+dispatched cases.
 """
 
 from __future__ import annotations
@@ -201,12 +203,13 @@ class CameraPipeline:
     def _run(self, frame: Image, at: dt.datetime, clock: StageClock) -> FrameResult:
         detector = self.models.current
         names = detector.names
-        with clock("scene"):
-            scene = self.scene.update(frame, at)
         with clock("gate"):
             motion = self.camera.motion.enabled
             decision = self.gate.check(frame, at.timestamp()) if motion else None
-        if decision is not None and not decision.run:
+        changed = decision is None or decision.run
+        with clock("scene"):
+            scene = self.scene.update(frame, at, changed=changed)
+        if not changed:
             result = FrameResult(self.camera.id, at, False, "static", Detections.empty(), names)
             # nothing moved since the last inference: its detections still explain the scene
             with clock("cases"):
@@ -222,7 +225,7 @@ class CameraPipeline:
         self._last_detections = tracked
         with clock("rules"):
             events = self.engine.update(tracked, at)
-        gate = decision.reason if decision else "motion"
+        gate = decision.reason if decision is not None else "motion"
         result = FrameResult(self.camera.id, at, True, gate, tracked, names, events)
         with clock("cases"):
             for event in events:

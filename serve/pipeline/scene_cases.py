@@ -74,12 +74,13 @@ class SceneCases:
             if r.signal != "detector":
                 self._open[r.id] = ((r.box[0], r.box[1], r.box[2], r.box[3]), r.violation)
 
-    def update(self, frame: Image, at: dt.datetime) -> list[SceneEvent]:
-        """The baseline's events for this frame; none when it is off or fails."""
+    def update(self, frame: Image, at: dt.datetime, *, changed: bool) -> list[SceneEvent]:
+        """The baseline's events for this frame (``changed``: the motion gate let it
+        through); none when it is off, not due to look, or fails."""
         if self.watch is None:
             return []
         try:
-            return self.watch.update(frame, at.timestamp(), self._protected())
+            return self.watch.update(frame, at.timestamp(), self._protected(), changed=changed)
         except cv2.error as e:  # never let the second signal stop the first
             logger.exception("camera %s: scene baseline failed", self.camera.id)
             self.report(f"scene baseline failed: {e}")

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-# decode: the frames route's JPEG decode; scene: the scene baseline; gate: the motion gate;
-# detect: the model; track: the tracker; rules: the rules engine; cases: case and evidence
-# writes (detector, scene and re-inspection)
-Stage = Literal["decode", "scene", "gate", "detect", "track", "rules", "cases"]
-STAGES: tuple[Stage, ...] = ("decode", "scene", "gate", "detect", "track", "rules", "cases")
+# in the order a frame meets them: decode: the frames route's JPEG decode; gate: the
+# motion gate; scene: the scene baseline; detect: the model; track: the tracker; rules:
+# the rules engine; cases: case and evidence writes (detector, scene and re-inspection)
+Stage = Literal["decode", "gate", "scene", "detect", "track", "rules", "cases"]
+STAGES: tuple[Stage, ...] = ("decode", "gate", "scene", "detect", "track", "rules", "cases")
 
 
 class StageClock:

@@ -35,6 +35,6 @@ class FramePublic(BaseModel):
     violations: list[ViolationProgress]
     cases_opened: list[int]
     cases_updated: list[int]
-    # milliseconds per stage of this frame's path: decode, scene, gate, detect, track,
+    # milliseconds per stage of this frame's path: decode, gate, scene, detect, track,
     # rules, cases (those it went through)
     timings_ms: dict[str, float]

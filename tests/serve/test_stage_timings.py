@@ -22,14 +22,14 @@ def test_each_frame_reports_its_stages(tmp_path: Path) -> None:
     assert moving["inferred"] and not still["inferred"]
     assert list(moving["timings_ms"]) == [
         "decode",
-        "scene",
         "gate",
+        "scene",
         "detect",
         "track",
         "rules",
         "cases",
     ]
-    assert list(still["timings_ms"]) == ["decode", "scene", "gate", "cases"]
+    assert list(still["timings_ms"]) == ["decode", "gate", "scene", "cases"]
     assert all(ms >= 0.0 for ms in moving["timings_ms"].values())
     assert moving["timings_ms"]["decode"] > 0.0 and moving["timings_ms"]["detect"] > 0.0
     counts = stage_counts(metrics)
