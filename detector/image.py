@@ -37,14 +37,63 @@ def _describe_start(data: bytes) -> str:
     return f"first bytes {head.hex(' ')} ({head!r}{hint})"
 
 
-def decode_image(data: bytes) -> Image:
-    """Decode encoded image bytes (JPEG, PNG, WebP, BMP, ...) into a BGR uint8 HxWx3 array.
+# libjpeg decodes a JPEG at 1/2, 1/4 or 1/8 of its size while decoding (scaled IDCT), far
+# cheaper than decoding it whole and resizing; other formats are decoded, then shrunk
+_REDUCED = {
+    1: cv2.IMREAD_COLOR,
+    2: cv2.IMREAD_REDUCED_COLOR_2,
+    4: cv2.IMREAD_REDUCED_COLOR_4,
+    8: cv2.IMREAD_REDUCED_COLOR_8,
+}
+REDUCTIONS = tuple(_REDUCED)
+# JPEG start-of-frame markers (baseline, progressive, ...): they carry the image size
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def encoded_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a JPEG's or PNG's header, without decoding; None otherwise.
+
+    >>> import cv2, numpy as np
+    >>> ok, jpg = cv2.imencode(".jpg", np.zeros((4, 6, 3), np.uint8))
+    >>> encoded_size(jpg.tobytes())
+    (6, 4)
+    """
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24 and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in _SOF:
+            if i + 9 > len(data):
+                return None
+            height = int.from_bytes(data[i + 5 : i + 7], "big")
+            width = int.from_bytes(data[i + 7 : i + 9], "big")
+            return (width, height) if width and height else None
+        if 0xD0 <= marker <= 0xD9 or marker == 0x01:  # markers without a length
+            i += 2
+            continue
+        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+    return None
+
+
+def decode_image(data: bytes, *, reduce: int = 1) -> Image:
+    """Decode encoded image bytes (JPEG, PNG, WebP, BMP, ...) into a BGR uint8 HxWx3 array;
+    ``reduce`` (1, 2, 4 or 8) decodes it at that fraction of its size.
 
     >>> import cv2, numpy as np
     >>> ok, png = cv2.imencode(".png", np.zeros((4, 6, 3), np.uint8))
     >>> decode_image(png.tobytes()).shape
     (4, 6, 3)
     """
+    if reduce not in _REDUCED:
+        raise ValueError(f"reduce must be one of {REDUCTIONS}, got {reduce}")
     if not isinstance(data, bytes | bytearray | memoryview):
         raise ImageDecodeError(f"expected image bytes, got {type(data).__name__}")
     data = bytes(data)
@@ -53,7 +102,7 @@ def decode_image(data: bytes) -> Image:
     buffer = np.frombuffer(data, dtype=np.uint8)
     try:
         # IMREAD_COLOR turns grey, 16-bit and alpha images into 8-bit BGR and applies EXIF rotation.
-        decoded = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+        decoded = cv2.imdecode(buffer, _REDUCED[reduce])
     except cv2.error as exc:
         raise ImageDecodeError(
             f"OpenCV failed to decode {len(data)} bytes ({_describe_start(data)}): {exc}"

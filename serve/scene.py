@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from detector.frame import ScaledFrame
 from detector.geometry import Box
 from detector.scene.baseline import SceneBaseline
 from detector.scene.cadence import SceneCadence
@@ -76,7 +77,7 @@ class SceneWatch:
         self._saved: float | None = None
 
     def update(
-        self, frame: Image, at: float, protect: Sequence[Box], *, changed: bool = True
+        self, frame: ScaledFrame, at: float, protect: Sequence[Box], *, changed: bool = True
     ) -> list[SceneEvent]:
         """Feed one frame; ``changed``: the motion gate saw a change (or re-checked). It is
         skipped under ``interval_s`` after the last update, and under ``still_interval_s``
@@ -85,15 +86,18 @@ class SceneWatch:
             return []
         self._last = at
         if not self._before or at - self._before[-1].at >= BEFORE_EVERY_S:
-            self._before.append(Before(encode_jpeg(frame), (frame.shape[1], frame.shape[0]), at))
+            # evidence: the full frame, decoded for it if the pipeline had a smaller one
+            full = frame.full()
+            self._before.append(Before(encode_jpeg(full), (full.shape[1], full.shape[0]), at))
+        image, size = frame.image, frame.size
         try:
-            events = self.baseline.update(frame, at, protect=protect)
+            events = self.baseline.update(image, at, protect=protect, full_size=size)
         except ValueError as e:
             # the camera's resolution changed (or a saved scene does not fit it): start over
             logger.warning("camera %s: scene baseline restarted: %s", self.camera_id, e)
             self.baseline = SceneBaseline(self.zones)
             self._before.clear()
-            events = self.baseline.update(frame, at, protect=protect)
+            events = self.baseline.update(image, at, protect=protect, full_size=size)
         if self._saved is None:
             self._saved = at
         elif at - self._saved >= SAVE_EVERY_S and self.baseline.ready:

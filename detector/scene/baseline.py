@@ -86,10 +86,18 @@ class SceneBaseline:
     # -- the update ---------------------------------------------------------------------
 
     def update(
-        self, frame: npt.NDArray[np.uint8], at: float, *, protect: Sequence[Box] = ()
+        self,
+        frame: npt.NDArray[np.uint8],
+        at: float,
+        *,
+        protect: Sequence[Box] = (),
+        full_size: tuple[int, int] | None = None,
     ) -> list[SceneEvent]:
-        """Take one frame seen at ``at`` (epoch seconds); return what happened to candidates."""
-        small = self._analysis(frame)
+        """Take one frame seen at ``at`` (epoch seconds); return what happened to candidates.
+
+        ``full_size`` (width, height): the camera's frame size when ``frame`` was decoded
+        smaller; boxes (``protect``, the events') and zones are in full-size pixels."""
+        small = self._analysis(frame, full_size)
         s, cfg = self._s, self.config
         if s.last_at is not None and at < s.last_at:
             raise ValueError(f"time went backwards: {at} after {s.last_at}")
@@ -126,12 +134,14 @@ class SceneBaseline:
         out, s.pending = [*s.pending, *events], []
         return out
 
-    def _analysis(self, frame: npt.NDArray[np.uint8]) -> F32:
+    def _analysis(
+        self, frame: npt.NDArray[np.uint8], full_size: tuple[int, int] | None = None
+    ) -> F32:
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
             raise ValueError(
                 f"expected a BGR uint8 frame (H, W, 3), got {frame.dtype} {frame.shape}"
             )
-        h, w = frame.shape[:2]
+        w, h = full_size if full_size is not None else (frame.shape[1], frame.shape[0])
         grid = self._s.grid
         if grid is None:
             grid = self._s.grid = Grid((w, h), self.config.width)

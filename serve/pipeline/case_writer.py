@@ -11,13 +11,14 @@ import logging
 import uuid
 from dataclasses import dataclass
 
+from detector.frame import ScaledFrame
 from detector.geometry import Box
 from detector.metadata import ModelInfo
 from detector.rules.config import RuleConfig
 from detector.rules.engine import ViolationEvent
 from serve.config.cameras import Camera
 from serve.metrics import Metrics
-from serve.pipeline.evidence import EvidenceMaker, Image, Item
+from serve.pipeline.evidence import EvidenceMaker, Item
 from serve.store.cases import CaseRepo
 from serve.store.records import CaseRecord, EvidenceIn, NewCase, Signal
 
@@ -63,7 +64,9 @@ class CaseWriter:
         """The candidate ended, or another case took it: its first frame is not needed."""
         self._held.pop(key, None)
 
-    def open(self, event: ViolationEvent, frame: Image, at: dt.datetime, info: ModelInfo) -> int:
+    def open(
+        self, event: ViolationEvent, frame: ScaledFrame, at: dt.datetime, info: ModelInfo
+    ) -> int:
         """A new case for a violation that reached its rule; returns its id."""
         dwell = self.rules[event.violation].dwell_s is not None
         record = self.create(
@@ -91,7 +94,7 @@ class CaseWriter:
         )
         return record.id
 
-    def update(self, event: ViolationEvent, frame: Image, at: dt.datetime) -> None:
+    def update(self, event: ViolationEvent, frame: ScaledFrame, at: dt.datetime) -> None:
         """A new sighting of a case's violation; a clearly better one replaces its evidence."""
         assert event.case_id is not None
         evidence: list[EvidenceIn] = []
@@ -165,11 +168,11 @@ class CaseWriter:
         return record
 
     def _pack_event(
-        self, event: ViolationEvent, frame: Image, at: dt.datetime, *, dwell: bool
+        self, event: ViolationEvent, frame: ScaledFrame, at: dt.datetime, *, dwell: bool
     ) -> list[Item]:
         """The evidence of a detector sighting (with its start and dwell frames if ``dwell``)."""
         annotation = self.evidence.event_annotation(event, at)
-        items = self.evidence.items(annotation, event.box, frame, at)
+        items = self.evidence.items(annotation, event.box, frame.full(), at)
         if dwell:
             held = self._held.get(event.key)
             if held is not None:

@@ -9,19 +9,24 @@ dispatched cases.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy.exc import SQLAlchemyError
 
 from detector.detections import Detections
+from detector.frame import ScaledFrame
+from detector.image import Image, decode_image
 from detector.metadata import ModelInfo
 from detector.model import Detector
 from detector.motion import MotionGate
 from detector.rules.config import resolve_rules
 from detector.rules.engine import OpenViolation, ViolationEngine, ViolationEvent
+from detector.scene.config import SceneConfig
 from detector.taxonomy import Taxonomy
 from detector.tiling import TiledDetector, TileGrid
 from detector.tracking import Tracker
@@ -31,7 +36,7 @@ from serve.evidence.render import encode_jpeg
 from serve.metrics import Metrics
 from serve.models import ModelHolder
 from serve.pipeline.case_writer import CaseWriter
-from serve.pipeline.evidence import EvidenceMaker, Image
+from serve.pipeline.evidence import EvidenceMaker
 from serve.pipeline.reinspection import Reinspector
 from serve.pipeline.result import FrameOutOfOrderError, FrameResult
 from serve.pipeline.scene_cases import SceneCases
@@ -149,8 +154,18 @@ class CameraPipeline:
         self.last_frame_at = latest
         return len(records)
 
-    def process(self, frame: Image, at: dt.datetime) -> FrameResult:
+    def decode(self, data: bytes) -> ScaledFrame:
+        """A pushed frame's bytes, decoded as small as the model and the scene baseline allow
+        (whole for a tiled camera); ImageDecodeError for bytes that are no image."""
+        if self.camera.inference.tiles is not None:
+            return ScaledFrame.of(decode_image(data))
+        imgsz = self.models.current.info.imgsz
+        return ScaledFrame.decode(data, min_long_side=max(*imgsz, SceneConfig().width))
+
+    def process(self, frame: Image | ScaledFrame, at: dt.datetime) -> FrameResult:
         """Run one frame taken at ``at``; raises FrameOutOfOrderError if older than the last."""
+        if not isinstance(frame, ScaledFrame):
+            frame = ScaledFrame.of(frame)
         if at.tzinfo is None:
             raise ValueError("frame time must be timezone-aware")
         with self._lock:
@@ -164,7 +179,7 @@ class CameraPipeline:
             self.metrics.frames_in.labels(self.camera.id).inc()
             return self._process(frame, at)
 
-    def process_pulled(self, frame: Image, at: dt.datetime) -> FrameResult:
+    def process_pulled(self, frame: Image | ScaledFrame, at: dt.datetime) -> FrameResult:
         """Run a frame a stream worker pulled (``serve/streams/``), read at ``at`` by our
         wall clock, which may step back (NTP): that never drops a frame."""
         last = self.last_frame_at
@@ -192,7 +207,7 @@ class CameraPipeline:
         """Re-read suppressions at the next chance (one was added or lifted)."""
         self.suppressions.forget()
 
-    def _process(self, frame: Image, at: dt.datetime) -> FrameResult:
+    def _process(self, frame: ScaledFrame, at: dt.datetime) -> FrameResult:
         clock = StageClock()
         result = self._run(frame, at, clock)
         result.timings_ms = clock.ms
@@ -200,12 +215,12 @@ class CameraPipeline:
             self.metrics.stage_seconds.labels(stage).observe(seconds)
         return result
 
-    def _run(self, frame: Image, at: dt.datetime, clock: StageClock) -> FrameResult:
+    def _run(self, frame: ScaledFrame, at: dt.datetime, clock: StageClock) -> FrameResult:
         detector = self.models.current
         names = detector.names
         with clock("gate"):
             motion = self.camera.motion.enabled
-            decision = self.gate.check(frame, at.timestamp()) if motion else None
+            decision = self.gate.check(frame.image, at.timestamp()) if motion else None
         changed = decision is None or decision.run
         with clock("scene"):
             scene = self.scene.update(frame, at, changed=changed)
@@ -237,7 +252,11 @@ class CameraPipeline:
         return result
 
     def _reinspect(
-        self, events: list[ViolationEvent], result: FrameResult, frame: Image, at: dt.datetime
+        self,
+        events: list[ViolationEvent],
+        result: FrameResult,
+        frame: ScaledFrame,
+        at: dt.datetime,
     ) -> None:
         seen = {e.case_id for e in events if e.kind in ("seen", "reached") and e.case_id}
         try:
@@ -246,24 +265,29 @@ class CameraPipeline:
             logger.exception("camera %s: re-inspection failed", self.camera.id)
             self.health.error(f"re-inspection failed: {e}")
 
-    def _detect(self, detector: Detector, frame: Image) -> Detections:
+    def _detect(self, detector: Detector, frame: ScaledFrame) -> Detections:
+        """Detections in full-size pixels (tiles look at the full frame)."""
         settings = self.camera.inference
-        if settings.tiles is None:
-            return detector.detect(frame)
-        grid = TileGrid(*settings.tiles, overlap=settings.tile_overlap)
-        return TiledDetector(detector, grid).detect(frame)
+        if settings.tiles is not None:
+            grid = TileGrid(*settings.tiles, overlap=settings.tile_overlap)
+            return TiledDetector(detector, grid).detect(frame.full())
+        found = detector.detect(frame.image)
+        if frame.scale == 1.0:
+            return found
+        return dataclasses.replace(found, xyxy=found.xyxy * np.float32(frame.scale))
 
     def _handle(
         self,
         event: ViolationEvent,
-        frame: Image,
+        frame: ScaledFrame,
         at: dt.datetime,
         out: FrameResult,
         info: ModelInfo,
     ) -> None:
         if event.kind == "started":
-            size = (frame.shape[1], frame.shape[0])
-            self.writer.hold_start(event.key, encode_jpeg(frame), size, at)
+            full = frame.full()
+            size = (full.shape[1], full.shape[0])
+            self.writer.hold_start(event.key, encode_jpeg(full), size, at)
         elif event.kind == "ended":
             self.writer.drop(event.key)
             self.suppressions.release(event.key)

@@ -7,11 +7,11 @@ import logging
 import time
 from dataclasses import dataclass
 
+from detector.frame import ScaledFrame
 from detector.taxonomy import Taxonomy
 from serve.config.cameras import Camera
 from serve.evidence.files import EvidenceFiles
 from serve.evidence.render import Annotation, annotate, encode_jpeg
-from serve.pipeline.evidence import Image
 from serve.store.cases import CaseRepo
 from serve.store.records import CaseRecord, EvidenceIn
 from serve.workflow import CaseStatus
@@ -52,7 +52,7 @@ class Reinspector:
         self._fetched = -1e18
         self._absent: dict[int, _Absence] = {}
 
-    def check(self, seen: set[int], frame: Image, at: dt.datetime) -> None:
+    def check(self, seen: set[int], frame: ScaledFrame, at: dt.datetime) -> None:
         """A dispatched case not in ``seen`` for ``checks`` checks, ``interval_s`` apart, is
         verified cleared with this frame of the cleared scene."""
         now = time.monotonic()
@@ -82,7 +82,7 @@ class Reinspector:
         """Re-read the dispatched cases at the next frame (one was just dispatched)."""
         self._fetched = -1e18
 
-    def _clear(self, record: CaseRecord, frame: Image, at: dt.datetime, checks: int) -> None:
+    def _clear(self, record: CaseRecord, frame: ScaledFrame, at: dt.datetime, checks: int) -> None:
         violation = self.taxonomy.violation(record.violation)
         annotation = Annotation(
             box=record.box,
@@ -93,7 +93,7 @@ class Reinspector:
                 at.astimezone(self.camera.tz).isoformat(sep=" ", timespec="seconds"),
             ),
         )
-        image = annotate(frame, annotation).image
+        image = annotate(frame.full(), annotation).image
         key = record.evidence[0].path.split("/")[0] if record.evidence else f"case{record.id}"
         stored = self.files.write(key, "cleared", encode_jpeg(image))
         self.cases.update(

@@ -16,6 +16,7 @@ import cv2
 from sqlalchemy.exc import SQLAlchemyError
 
 from detector.detections import Detections
+from detector.frame import ScaledFrame
 from detector.geometry import Box, box_overlap
 from detector.metadata import ModelInfo
 from detector.rules.engine import Candidate, OpenViolation, ViolationEngine, ViolationEvent
@@ -25,7 +26,7 @@ from detector.taxonomy import Taxonomy
 from serve.config.cameras import Camera
 from serve.metrics import Metrics
 from serve.pipeline.case_writer import CaseWriter
-from serve.pipeline.evidence import EvidenceMaker, Image
+from serve.pipeline.evidence import EvidenceMaker
 from serve.pipeline.result import FrameResult
 from serve.pipeline.suppression import SuppressionFilter
 from serve.scene import SceneWatch
@@ -74,7 +75,7 @@ class SceneCases:
             if r.signal != "detector":
                 self._open[r.id] = ((r.box[0], r.box[1], r.box[2], r.box[3]), r.violation)
 
-    def update(self, frame: Image, at: dt.datetime, *, changed: bool) -> list[SceneEvent]:
+    def update(self, frame: ScaledFrame, at: dt.datetime, *, changed: bool) -> list[SceneEvent]:
         """The baseline's events for this frame (``changed``: the motion gate let it
         through); none when it is off, not due to look, or fails."""
         if self.watch is None:
@@ -97,7 +98,7 @@ class SceneCases:
     def handle(
         self,
         events: list[SceneEvent],
-        frame: Image,
+        frame: ScaledFrame,
         at: dt.datetime,
         out: FrameResult,
         detections: Detections,
@@ -163,7 +164,7 @@ class SceneCases:
     def _reached(
         self,
         event: SceneEvent,
-        frame: Image,
+        frame: ScaledFrame,
         at: dt.datetime,
         out: FrameResult,
         detections: Detections,
@@ -252,7 +253,7 @@ class SceneCases:
         box: Box,
         confidence: float,
         signal: Signal,
-        frame: Image,
+        frame: ScaledFrame,
         at: dt.datetime,
         info: ModelInfo,
     ) -> int:
@@ -264,7 +265,7 @@ class SceneCases:
         annotation = self.evidence.annotation(
             box, f"{what_zh} {confidence:.2f}", f"{what_en} {confidence:.2f}", zone, at
         )
-        items = self.evidence.items(annotation, box, frame, at)
+        items = self.evidence.items(annotation, box, frame.full(), at)
         before = self.watch.before(event.first_seen) if self.watch else None
         if before is not None:
             taken = dt.datetime.fromtimestamp(before.at, dt.UTC)

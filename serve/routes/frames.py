@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
+from detector.errors import ImageDecodeError
 from serve.cameras.service import UnknownCameraError
 from serve.pipeline import FrameOutOfOrderError, FrameResult
 from serve.routes.deps import CamerasDep, MetricsDep, SettingsDep
-from serve.routes.uploads import read_image
+from serve.routes.uploads import read_bytes
 from serve.schemas.detect import DetectionPublic, ImageSize
 from serve.schemas.frames import FramePublic, ViolationProgress
 
@@ -110,8 +111,13 @@ async def push_frame(
         at = parse_timestamp(timestamp, camera.tz)
     except ValueError as e:
         raise HTTPException(422, f"field 'timestamp': {e}") from e
+    data = await read_bytes(image, settings.max_upload_bytes)
     started = time.perf_counter()
-    frame = await read_image(image, settings.max_upload_bytes)
+    try:
+        # at the size the model and the scene baseline need; full size only for evidence
+        frame = await run_in_threadpool(pipeline.decode, data)
+    except ImageDecodeError as e:
+        raise HTTPException(422, f"field 'image': {e}") from e
     decode_s = time.perf_counter() - started
     metrics.stage_seconds.labels("decode").observe(decode_s)
     pipeline.health.frame_in(at)
@@ -120,4 +126,4 @@ async def push_frame(
     except FrameOutOfOrderError as e:
         raise HTTPException(409, str(e)) from e
     result.timings_ms = {"decode": round(decode_s * 1000.0, 3), **result.timings_ms}
-    return _public(result, frame.shape[1], frame.shape[0], camera.tz)
+    return _public(result, frame.size[0], frame.size[1], camera.tz)

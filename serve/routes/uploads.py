@@ -10,10 +10,16 @@ from detector.errors import ImageDecodeError
 from detector.image import decode_image
 
 
-async def read_image(upload: UploadFile, max_bytes: int) -> npt.NDArray[np.uint8]:
+async def read_bytes(upload: UploadFile, max_bytes: int) -> bytes:
+    """The uploaded file's bytes; 413 past ``max_bytes``."""
     data = await upload.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise HTTPException(413, f"field 'image': larger than the limit of {max_bytes} bytes")
+    return data
+
+
+async def read_image(upload: UploadFile, max_bytes: int) -> npt.NDArray[np.uint8]:
+    data = await read_bytes(upload, max_bytes)
     try:
         return decode_image(data)
     except ImageDecodeError as exc:
