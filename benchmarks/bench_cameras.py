@@ -302,7 +302,7 @@ def main() -> None:
 def table(out: dict[str, Any]) -> str:
     rows = out["rows"]
     base = next((r for r in rows if r["arm"] == "ultralytics"), rows[0])
-    stages = ["decode", "scene", "gate", "detect", "track", "rules", "cases"]
+    stages = ["decode", "gate", "scene", "detect", "track", "rules", "cases"]
     lines = [
         f"{out['cameras']} cameras x {out['seconds']} s at 1 fps, {out['busy']:.0%} busy, "
         f"1280x720 JPEG; pipelines on {out['runtime']}; {out['machine']}; "
