@@ -20,12 +20,15 @@ from serve.config.cameras import Camera
 from serve.metrics import Metrics
 from serve.pipeline.evidence import EvidenceMaker, Item
 from serve.store.cases import CaseRepo
-from serve.store.records import CaseRecord, EvidenceIn, NewCase, Signal
+from serve.store.records import CaseRecord, NewCase, Signal
 
 logger = logging.getLogger(__name__)
 
 # a new sighting replaces the best evidence only when it is clearly better
 BEST_MARGIN = 0.05
+# sightings without new evidence are written together this often (frame time): a crash
+# loses at most this much of a case's last_seen, never a case or its evidence
+FLUSH_S = 5.0
 
 
 @dataclass
@@ -55,6 +58,8 @@ class CaseWriter:
         self.evidence = evidence
         self.metrics = metrics
         self._held: dict[int, _Held] = {}
+        self._pending: dict[int, tuple[dt.datetime, int]] = {}  # case -> last seen, count
+        self._flushed_at: dt.datetime | None = None
 
     def hold_start(self, key: int, jpeg: bytes, size: tuple[int, int], at: dt.datetime) -> None:
         """Keep a candidate's first frame: it becomes the case's "start" evidence."""
@@ -95,34 +100,58 @@ class CaseWriter:
         return record.id
 
     def update(self, event: ViolationEvent, frame: ScaledFrame, at: dt.datetime) -> None:
-        """A new sighting of a case's violation; a clearly better one replaces its evidence."""
+        """A new sighting of a case's violation; a clearly better one replaces its evidence
+        at once, the others wait for the next ``flush_due``."""
         assert event.case_id is not None
-        evidence: list[EvidenceIn] = []
-        if event.best:
-            record = self.cases.get(event.case_id)
-            # a reviewed case keeps the frame the reviewer judged
-            if (
-                record is not None
-                and record.reviewed_at is None
-                and event.confidence >= record.confidence + BEST_MARGIN
-            ):
-                key = (
-                    record.evidence[0].path.split("/")[0]
-                    if record.evidence
-                    else (f"{self.camera.id}-case{record.id}")
-                )
-                items = self._pack_event(event, frame, at, dwell=False)
-                evidence = self.evidence.write(key, items)
+        self.metrics.case_updates.labels(self.camera.id).inc()
+        record = self._improved(event)
+        if record is None:
+            last, count = self._pending.get(event.case_id, (at, 0))
+            self._pending[event.case_id] = (max(last, at), count + 1)
+            return
+        self.flush()  # the waiting sightings go first, in the order they were seen
+        key = (
+            record.evidence[0].path.split("/")[0]
+            if record.evidence
+            else (f"{self.camera.id}-case{record.id}")
+        )
+        evidence = self.evidence.write(key, self._pack_event(event, frame, at, dwell=False))
         _, stale = self.cases.update(
             event.case_id,
             last_seen=at,
-            confidence=event.confidence if evidence else None,
-            box=list(event.box) if evidence else None,
+            confidence=event.confidence,
+            box=list(event.box),
             evidence=evidence,
         )
         for path in stale:
             self.evidence.files.remove(path)
-        self.metrics.case_updates.labels(self.camera.id).inc()
+
+    def flush_due(self, at: dt.datetime) -> None:
+        """Write the waiting sightings if ``FLUSH_S`` of frame time passed since the last."""
+        last = self._flushed_at
+        if last is None or not 0.0 <= (at - last).total_seconds() < FLUSH_S:
+            self.flush()
+            self._flushed_at = at
+
+    def flush(self) -> None:
+        """Write the waiting sightings in one transaction (kept for a retry if it fails)."""
+        if self._pending:
+            self.cases.add_sightings(self._pending)
+            self._pending.clear()
+
+    def _improved(self, event: ViolationEvent) -> CaseRecord | None:
+        """The case, when this sighting's frame replaces its evidence: the best so far,
+        clearly better than the stored one, and no reviewer has judged the case yet."""
+        if not event.best or event.case_id is None:
+            return None
+        record = self.cases.get(event.case_id)
+        if (
+            record is None
+            or record.reviewed_at is not None
+            or event.confidence < record.confidence + BEST_MARGIN
+        ):
+            return None
+        return record
 
     def create(
         self,

@@ -194,9 +194,13 @@ class CameraPipeline:
             self.scene.watch.accept(zone_id)
 
     def close(self) -> None:
-        """Save what outlives the process (the learnt empty scene)."""
-        if self.scene.watch is not None:
-            with self._lock:
+        """Save what outlives the process: waiting sightings, the learnt empty scene."""
+        with self._lock:
+            try:
+                self.writer.flush()
+            except (OSError, SQLAlchemyError):
+                logger.exception("camera %s: sightings not written at close", self.camera.id)
+            if self.scene.watch is not None:
                 self.scene.watch.save()
 
     def forget_dispatched(self) -> None:
@@ -229,6 +233,7 @@ class CameraPipeline:
             # nothing moved since the last inference: its detections still explain the scene
             with clock("cases"):
                 self.scene.handle(scene, frame, at, result, self._last_detections, detector.info)
+                self._flush(at)
             self.health.frame_processed(at, inferred=False)
             self.metrics.frames_processed.labels(self.camera.id, "false").inc()
             return result
@@ -246,10 +251,19 @@ class CameraPipeline:
             for event in events:
                 self._handle(event, frame, at, result, detector.info)
             self.scene.handle(scene, frame, at, result, tracked, detector.info)
+            self._flush(at)
             self._reinspect(events, result, frame, at)
         self.health.frame_processed(at, inferred=True)
         self.metrics.frames_processed.labels(self.camera.id, "true").inc()
         return result
+
+    def _flush(self, at: dt.datetime) -> None:
+        try:
+            self.writer.flush_due(at)
+        except (OSError, SQLAlchemyError) as e:  # kept: the next frame tries again
+            logger.exception("camera %s: could not write sightings", self.camera.id)
+            self._report(f"could not write sightings: {e}")
+            self.metrics.frame_errors.labels(self.camera.id, "case_write").inc()
 
     def _reinspect(
         self,
@@ -291,6 +305,8 @@ class CameraPipeline:
         elif event.kind == "ended":
             self.writer.drop(event.key)
             self.suppressions.release(event.key)
+            if event.case_id is not None:
+                self._flush_now()
         elif event.kind == "reached":
             if self.suppressions.holds_back(event.key, event.label, event.box, at):
                 return
@@ -314,6 +330,14 @@ class CameraPipeline:
                 self._case_write_failed(event, e)
                 return
             out.updated.append(event.case_id)
+
+    def _flush_now(self) -> None:
+        """A case's violation ended: its last sighting is written now."""
+        try:
+            self.writer.flush()
+        except (OSError, SQLAlchemyError) as e:
+            logger.exception("camera %s: could not write sightings", self.camera.id)
+            self._report(f"could not write sightings: {e}")
 
     def _case_write_failed(self, event: ViolationEvent, error: Exception) -> None:
         logger.exception("camera %s: could not write %s case", self.camera.id, event.violation)

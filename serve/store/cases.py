@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -159,6 +159,29 @@ class CaseRepo:
             dropped = unreferenced(session, replaced)
             record = case_record(row)
         return record, dropped
+
+    def add_sightings(self, sightings: Mapping[int, tuple[datetime, int]]) -> None:
+        """Record batched sightings, {case id: (latest time seen, how many)}, in one
+        transaction; ``last_seen`` only moves forward. A case deleted meanwhile is skipped."""
+        if not sightings:
+            return
+        for seen, count in sightings.values():
+            require_aware("last_seen", seen)
+            if count < 1:
+                raise ValueError(f"a batch counts at least one sighting per case, got {count}")
+        now = datetime.now(UTC)
+        with self._db.session() as session:
+            rows = session.scalars(
+                select(CaseRow)
+                .where(CaseRow.id.in_(sorted(sightings)))
+                .order_by(CaseRow.id)  # one lock order for every writer
+                .with_for_update()
+            ).all()
+            for row in rows:
+                seen, count = sightings[row.id]
+                row.sightings += count
+                row.last_seen = max(row.last_seen, seen)
+                row.updated_at = now
 
     def review(
         self,
