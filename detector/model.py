@@ -137,6 +137,7 @@ class Detector:
         threads: int | None = None,
         imgsz: int | None = None,
         precision: str | None = None,
+        fixed_shape: bool = False,
     ) -> Detector:
         """Load a model file, registry directory or ``models/current`` pointer.
 
@@ -144,18 +145,24 @@ class Detector:
         or a registered name. With ``check_taxonomy`` the model's classes must be the
         taxonomy's (the packaged one unless ``taxonomy`` is given), in order. ``imgsz`` runs
         a model with a dynamic input at another size than it was exported for. ``precision``
-        is OpenVINO's inference precision ("f32" or "bf16"; the openvino backend only).
+        is OpenVINO's inference precision ("f32" or "bf16"; the openvino backend only);
+        ``fixed_shape`` compiles it per input shape seen (the openvino backend only).
         """
         _check_thresholds(conf, iou, max_det)
         model_path = resolve_model_path(path)
         options: dict[str, Any] = {"threads": threads}
-        if precision is not None:
-            chosen = backend_for(model_path) if backend == "auto" else backend
+        chosen = backend_for(model_path) if backend == "auto" else backend
+        for option, value, unset in (
+            ("precision", precision, None),
+            ("fixed_shape", fixed_shape, False),
+        ):
+            if value == unset:
+                continue
             if chosen != "openvino":
                 raise ValueError(
-                    f"precision {precision!r} applies to the openvino backend, not {chosen}"
+                    f"{option} {value!r} applies to the openvino backend, not {chosen}"
                 )
-            options["precision"] = precision
+            options[option] = value
         loaded = load_backend(backend, model_path, **options)
         if imgsz is not None:
             if not isinstance(loaded, TensorBackend):

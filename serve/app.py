@@ -26,7 +26,7 @@ from serve.evidence.files import EvidenceFiles
 from serve.limits import BodyLimit
 from serve.metrics import Metrics
 from serve.model_watch import start_model_watch
-from serve.models import ModelHolder, load_detector
+from serve.models import ModelHolder, load_detector, make_batcher
 from serve.overdue import OverdueWatcher
 from serve.routes import (
     auth,
@@ -70,7 +70,9 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
         evidence.sweep_temp()
         taxonomy = load_taxonomy()
         service = CameraService(
-            models=ModelHolder(loaded),
+            models=ModelHolder(
+                loaded, make_batcher(settings, app.state.metrics.batch_frames.observe)
+            ),
             taxonomy=taxonomy,
             cameras=CameraRepo(db),
             cases=CaseRepo(db),
@@ -122,6 +124,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
             if watcher is not None:
                 watcher.stop()
             service.stop()
+            service.models.close()
             db.dispose()
 
     app = FastAPI(

@@ -63,6 +63,8 @@ def _serve(args: argparse.Namespace) -> int:
         **({"database_url": args.database} if args.database else {}),
         **({"backend": args.backend} if args.backend else {}),
         **({"precision": args.precision} if args.precision else {}),
+        **({"input_shape": args.input_shape} if args.input_shape else {}),
+        **({"batch_frames": args.batch_frames} if args.batch_frames else {}),
     )
     app = create_app(settings)  # a bad cameras file fails here, naming the file and field
     base = f"http://{args.host}:{args.port}"
@@ -123,6 +125,19 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["f32", "bf16"],
         default=None,
         help="OpenVINO's inference precision (bf16: faster on CPUs with AMX)",
+    )
+    p.add_argument(
+        "--input-shape",
+        choices=["dynamic", "fixed"],
+        default=None,
+        help="OpenVINO: compile the model for each frame shape it sees (fixed: a little faster)",
+    )
+    p.add_argument(
+        "--batch-frames",
+        type=int,
+        default=None,
+        help="most frames of different cameras run as one model call (1: no batching; "
+        "default 8)",
     )
     p.set_defaults(func=_serve)
 

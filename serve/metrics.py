@@ -34,6 +34,12 @@ class Metrics:
             buckets=(0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5),
             registry=self.registry,
         )
+        self.batch_frames = Histogram(
+            "streetwatch_inference_batch_frames",
+            "Frames per model call (cameras' frames batched together)",
+            buckets=(1, 2, 3, 4, 6, 8, 12, 16, 32, 64),
+            registry=self.registry,
+        )
         self.stage_seconds = Histogram(
             "streetwatch_stage_seconds",
             "Wall time per stage of the per-frame path (decode, gate, scene, detect, track, "

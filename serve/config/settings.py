@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     backend: Literal["auto", "onnxruntime", "openvino"] = "auto"
     precision: Literal["f32", "bf16"] | None = None
     inference_threads: int | None = Field(None, ge=1)
+    # fixed: OpenVINO compiles the model for each input shape it sees (a camera's frames
+    # keep one), a few % faster than one dynamic-shape model (openvino backend only)
+    input_shape: Literal["dynamic", "fixed"] = "dynamic"
+    # frames several cameras want detected at the same moment run as one batch of up to
+    # this many (1: every frame alone); a batch waits batch_wait_ms for more frames (0: it
+    # takes what is waiting when the model is free, adding no latency)
+    batch_frames: int = Field(8, ge=1, le=64)
+    batch_wait_ms: float = Field(0.0, ge=0.0, le=1000.0)
     max_upload_bytes: int = 20 * 1024 * 1024
     # accounts and access. dev: development mode (session cookies also over plain HTTP)
     dev: bool = False

@@ -285,7 +285,7 @@ class CameraPipeline:
         if settings.tiles is not None:
             grid = TileGrid(*settings.tiles, overlap=settings.tile_overlap)
             return TiledDetector(detector, grid).detect(frame.full())
-        found = detector.detect(frame.image)
+        found = self.models.detect(detector, frame.image)
         if frame.scale == 1.0:
             return found
         return dataclasses.replace(found, xyxy=found.xyxy * np.float32(frame.scale))

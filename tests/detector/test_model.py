@@ -164,3 +164,28 @@ def test_precision_reaches_openvino_and_no_other_backend(
         assert runs in str(compiled.get_property("INFERENCE_PRECISION_HINT"))
     a, b = f32.detect(image), bf16.detect(image)
     assert abs(len(a) - len(b)) <= max(1, len(a) // 10)
+
+
+def test_fixed_shape_compiles_per_frame_shape_with_the_same_boxes(
+    tiny_onnx: Path, reference_model: Path
+) -> None:
+    pytest.importorskip("openvino")
+    with pytest.raises(ValueError, match="fixed_shape True applies to the openvino backend"):
+        Detector.load(tiny_onnx, fixed_shape=True, check_taxonomy=False)
+    rng = np.random.default_rng(1)
+    wide = cv2.GaussianBlur(rng.integers(0, 256, (360, 640, 3), np.uint8), (0, 0), 3)
+    tall = np.ascontiguousarray(wide[:, :270])
+    dynamic = Detector.load(reference_model, backend="openvino", conf=0.05)
+    fixed = Detector.load(reference_model, backend="openvino", conf=0.05, fixed_shape=True)
+    backend = fixed.backend
+    for image in (wide, tall, wide):
+        a, b = dynamic.detect(image), fixed.detect(image)
+        assert a.class_id.tolist() == b.class_id.tolist()
+        assert np.allclose(a.xyxy, b.xyxy, atol=0.05)
+        assert np.allclose(a.confidence, b.confidence, atol=1e-3)
+    # 16:9 and 3:4 frames letterbox to two input shapes: one compiled model each, the
+    # most recently used last
+    assert list(backend._by_shape) == [(384, 288), (224, 384)]  # type: ignore[attr-defined]
+    for i in range(backend.MAX_SHAPES + 1):  # type: ignore[attr-defined]
+        fixed.detect(np.ascontiguousarray(wide[:, : 320 + 64 * i]))
+    assert len(backend._by_shape) == backend.MAX_SHAPES  # type: ignore[attr-defined]

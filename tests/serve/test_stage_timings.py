@@ -35,3 +35,14 @@ def test_each_frame_reports_its_stages(tmp_path: Path) -> None:
     counts = stage_counts(metrics)
     assert counts["decode"] == counts["gate"] == 2.0
     assert counts["detect"] == counts["track"] == counts["rules"] == 1.0
+    # the one inferred frame went through the cross-camera batcher: one call of one frame
+    batched = re.search(r"streetwatch_inference_batch_frames_count ([0-9.e+]+)", metrics)
+    assert batched is not None and float(batched.group(1)) == 1.0
+
+
+def test_batching_can_be_turned_off(tmp_path: Path) -> None:
+    with service(tmp_path, batch_frames=1) as client:
+        assert push(client, 0, [("car", CAR)])["inferred"]
+        metrics = client.get("/metrics").text
+    assert stage_counts(metrics)["detect"] == 1.0
+    assert "streetwatch_inference_batch_frames_count 0.0" in metrics
