@@ -25,10 +25,16 @@ class ScaledFrame:
     """``image`` at 1/``scale`` of the camera's frame of ``size`` (width, height)."""
 
     def __init__(
-        self, image: Image, size: tuple[int, int], full: Callable[[], Image] | None = None
+        self,
+        image: Image,
+        size: tuple[int, int],
+        full: Callable[[], Image] | None = None,
+        jpeg: bytes | None = None,
     ) -> None:
         self.image = image
         self.size = size
+        # the camera's own JPEG of the full frame, upright (kept evidence needs no re-encode)
+        self.jpeg = jpeg
         self.scale = size[0] / image.shape[1]
         self._full: Image | None = image if full is None else None
         self._decode_full = full
@@ -47,13 +53,20 @@ class ScaledFrame:
         reduce = 1
         if size is not None and data.startswith(b"\xff\xd8"):
             reduce = max(r for r in REDUCTIONS if max(size) // r >= min_long_side or r == 1)
+        jpeg = data if data.startswith(b"\xff\xd8") else None
         if size is None or reduce == 1:
-            return cls.of(decode_image(data))
+            frame = cls.of(decode_image(data))
+            upright = size is not None and frame.size == size
+            frame.jpeg = jpeg if upright else None
+            return frame
         image = decode_image(data, reduce=reduce)
         h, w = image.shape[:2]
         # EXIF may turn the picture: the full frame is the header's size, turned the same way
-        full_size = size if (w >= h) == (size[0] >= size[1]) else (size[1], size[0])
-        return cls(image, full_size, full=lambda: decode_image(data))
+        upright = (w >= h) == (size[0] >= size[1])
+        full_size = size if upright else (size[1], size[0])
+        return cls(
+            image, full_size, full=lambda: decode_image(data), jpeg=jpeg if upright else None
+        )
 
     def full(self) -> Image:
         """The frame at full size, decoded the first time it is asked for."""

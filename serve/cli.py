@@ -136,8 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-frames",
         type=int,
         default=None,
-        help="most frames of different cameras run as one model call (1: no batching; "
-        "default 8)",
+        help="most frames of different cameras run as one model call (1: no batching; default 8)",
     )
     p.set_defaults(func=_serve)
 

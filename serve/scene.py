@@ -80,15 +80,23 @@ class SceneWatch:
         self, frame: ScaledFrame, at: float, protect: Sequence[Box], *, changed: bool = True
     ) -> list[SceneEvent]:
         """Feed one frame; ``changed``: the motion gate saw a change (or re-checked). It is
-        skipped under ``interval_s`` after the last update, and under ``still_interval_s``
-        when nothing changed."""
-        if not self._cadence.due(at, changed=changed):
+        looked at when changed (at most once per ``interval_s``) and every
+        ``still_interval_s`` on a still street; an unchanged frame in between only advances
+        the baseline's clock (``SceneCadence``)."""
+        # in warm-up, and while a difference is still settling (an object arriving), every
+        # frame counts as changed: looked at once a second, not once per still interval
+        busy = changed or not self.baseline.ready or self.baseline.settling
+        step = self._cadence.step(at, changed=busy)
+        if step == "skip":
             return []
+        if step == "advance":  # an unchanged picture: time passes, nothing is looked at
+            return self.baseline.advance(at, protect=protect)
         self._last = at
         if not self._before or at - self._before[-1].at >= BEFORE_EVERY_S:
-            # evidence: the full frame, decoded for it if the pipeline had a smaller one
-            full = frame.full()
-            self._before.append(Before(encode_jpeg(full), (full.shape[1], full.shape[0]), at))
+            # evidence: the camera's own JPEG when it sent one (no decode, no re-encode),
+            # else the full frame encoded
+            jpeg = frame.jpeg if frame.jpeg is not None else encode_jpeg(frame.full())
+            self._before.append(Before(jpeg, frame.size, at))
         image, size = frame.image, frame.size
         try:
             events = self.baseline.update(image, at, protect=protect, full_size=size)

@@ -15,6 +15,7 @@ from detector.scene.candidates import Candidates
 from detector.scene.config import SceneConfig
 from detector.scene.events import SceneEvent
 from detector.scene.grid import Grid
+from detector.scene.reference import Frame
 from detector.scene.state import State
 from detector.zones import Zone
 
@@ -75,6 +76,12 @@ class SceneBaseline:
         """Past warm-up: candidates are reported."""
         return self._s.updates >= self.config.warmup_frames
 
+    @property
+    def settling(self) -> bool:
+        """The last look saw a difference that moved or that the look before did not see:
+        look again soon, rather than ``advance`` over it (an object arriving, a passer-by)."""
+        return self._s.settling
+
     def background(self) -> npt.NDArray[np.uint8]:
         """The long-term empty scene (BGR, analysis resolution), to save and pass back."""
         if self._s.background is None:
@@ -98,7 +105,7 @@ class SceneBaseline:
         ``full_size`` (width, height): the camera's frame size when ``frame`` was decoded
         smaller; boxes (``protect``, the events') and zones are in full-size pixels."""
         small = self._analysis(frame, full_size)
-        s, cfg = self._s, self.config
+        s = self._s
         if s.last_at is not None and at < s.last_at:
             raise ValueError(f"time went backwards: {at} after {s.last_at}")
         dt = 1.0 if s.last_at is None else max(at - s.last_at, 1e-3)
@@ -110,6 +117,58 @@ class SceneBaseline:
         s.last = cur
         moving = self._model.moving(cur, dt)
         diff, strength, held = self._model.difference(cur)
+        # what advance may age: differences this look and the one before both saw (a
+        # difference one look saw alone may be that look's noise, and would be held for
+        # the whole still interval)
+        lasting = diff if s.looked is None else diff & s.looked[0]
+        s.looked = (diff, lasting, moving, strength, held)
+        # a difference that moved, or that the look before did not see, is still settling
+        # (an object's worth of pixels: edges that flicker around a standing one do not count)
+        unsettled = np.count_nonzero(diff & (moving | ~lasting))
+        s.settling = bool(unsettled >= self.config.min_area * diff.size)
+        s.updates += 1
+        return self._settle(cur, at, dt, diff, moving, strength, held, protect)
+
+    def advance(self, at: float, *, protect: Sequence[Box] = ()) -> list[SceneEvent]:
+        """Let time pass over an unchanged picture, without looking at a frame.
+
+        For frames the camera's motion gate found unchanged since the last look: what
+        differed at the last two looks still differs, so what held still then ages by the
+        time since and
+        candidates reach their dwell, as ``update`` would report them for the same picture
+        again, at a fraction of the cost (no alignment, no comparison). What was moving at
+        the last look does not age until a look sees it hold still (rain, a passer-by
+        who stopped: never called static unseen). Before warm-up ends (or before any look)
+        it does nothing."""
+        s = self._s
+        if s.looked is None or s.last is None or s.last_at is None or not self.ready:
+            return []
+        if at < s.last_at:
+            raise ValueError(f"time went backwards: {at} after {s.last_at}")
+        dt = at - s.last_at
+        if dt <= 0:
+            return []
+        s.last_at = at
+        _, diff, moving, strength, held = s.looked
+        assert s.age is not None
+        quiet = not s.tracks and not s.pending and s.removed is None
+        if quiet and not diff.any() and not s.age.any():
+            return []  # nothing differs and nothing is ageing: time passing changes nothing
+        return self._settle(s.last, at, dt, diff, moving, strength, held, protect)
+
+    def _settle(
+        self,
+        cur: Frame,
+        at: float,
+        dt: float,
+        diff: Mask,
+        moving: Mask,
+        strength: F32,
+        held: Mask,
+        protect: Sequence[Box],
+    ) -> list[SceneEvent]:
+        """Age what differs and holds still, report candidates, learn the empty scene."""
+        s, cfg = self._s, self.config
         assert s.age is not None and s.since is not None and s.held_since is not None
         s.since[diff & (s.age <= 0) & np.isinf(s.since)] = at
         s.held_since[held & np.isinf(s.held_since)] = at
@@ -120,7 +179,6 @@ class SceneBaseline:
         s.since[(s.age <= 0) & ~diff] = np.inf
         s.held_since[(s.age <= 0) & ~held] = np.inf
         static = (s.age >= cfg.static_s) & ~self._ignore_mask()
-        s.updates += 1
         events = self._candidates.update(static, strength, moving, at) if self.ready else []
         # what differs (with all of its region) is held out of the empty scene until it is
         # old news; where an object has left, the scene behind it is learnt at once

@@ -38,6 +38,10 @@ class State:
     busy: Mask | None = None  # moving or held out at the last update: not used to align
     removed: Mask | None = None  # regions an object has left: learnt at once
     last: Frame | None = None
+    # at the last look: difference, difference also at the look before, moving, strength
+    # and held-out regions
+    looked: tuple[Mask, Mask, Mask, F32, Mask] | None = None
+    settling: bool = True  # the last look saw a difference still moving or new
     tracks: dict[int, Track] = field(default_factory=dict)
     next_key: int = 1
     pending: list[SceneEvent] = field(default_factory=list)

@@ -77,9 +77,10 @@ class SceneSettings(_Strict):
     enabled: bool = True
     # at most one baseline update this often (frame time), whatever the camera's rate
     interval_s: float = Field(1.0, gt=0, le=60)
-    # when the motion gate sees no change, one update this often: a still street costs
-    # the gate alone in between (see detector/scene/cadence.py for the measurements)
-    still_interval_s: float = Field(3.0, gt=0, le=60)
+    # when the motion gate sees no change, one look this often; the unchanged frames in
+    # between only advance the baseline's clock (detector/scene/cadence.py;
+    # benchmarks/bench_scene.py measures the choice)
+    still_interval_s: float = Field(10.0, gt=0, le=60)
 
 
 class InferenceSettings(_Strict):

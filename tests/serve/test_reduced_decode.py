@@ -82,12 +82,27 @@ def test_the_reduction_keeps_the_long_side_the_model_needs(
     assert (frame.image.shape[1], frame.image.shape[0]) == decoded
     assert frame.size == size and frame.scale == size[0] / decoded[0]
     assert frame.full().shape == (size[1], size[0], 3)
+    assert frame.jpeg is data  # kept as the camera sent it: evidence needs no re-encode
 
 
 def test_a_png_is_decoded_whole() -> None:
     data = cv2.imencode(".png", np.zeros((720, 1280, 3), np.uint8))[1].tobytes()
     frame = ScaledFrame.decode(data, min_long_side=320)
     assert frame.scale == 1.0 and frame.image.shape == (720, 1280, 3)
+    assert frame.jpeg is None  # evidence from it is encoded
+
+
+def test_a_turned_jpeg_keeps_no_source_bytes() -> None:
+    # EXIF orientation 6 (turn 90 degrees): the upright frame is not the bytes' picture
+    data = cv2.imencode(".jpg", np.full((480, 640, 3), 90, np.uint8))[1].tobytes()
+    exif = (
+        b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x01\x00"
+        b"\x12\x01\x03\x00\x01\x00\x00\x00\x06\x00\x00\x00\x00\x00\x00\x00"
+    )
+    app1 = b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif
+    turned = data[:2] + app1 + data[2:]
+    frame = ScaledFrame.decode(turned, min_long_side=320)
+    assert frame.size == (480, 640) and frame.jpeg is None
 
 
 @pytest.mark.parametrize(
