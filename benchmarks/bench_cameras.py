@@ -1,7 +1,7 @@
 """Cameras per core: N simulated 1 fps cameras through the whole per-frame path, side by side.
 
-    python benchmarks/bench_cameras.py [--model models/current] [--cameras 20] [--seconds 30]
-        [--busy 0.2] [--accuracy build/data/reference/data.yaml]
+    python benchmarks/bench_cameras.py [--model models/current] [--cameras 20] [--seconds 60]
+        [--warmup 15] [--busy 0.2] [--accuracy build/data/reference/data.yaml]
 
 Each camera sends 1280x720 JPEG frames (quality 85) of one real photo (../shared/datasets
 val photos, letterboxed to 16:9; synthetic street scenes where ../shared is absent). A
@@ -21,9 +21,11 @@ frames are sent round-robin, one second of every camera at a time, all on ONE co
   model call); ms/frame is wall time over frames, p95 a frame's own latency;
 - ``pipeline, every frame``: the same with every camera busy: the overhead over detection.
 
-Cameras per core = 1000 / (mean ms per frame) at 1 fps. Overhead = (pipeline ms - decode -
-detect) / detect. ``--accuracy`` adds AP50 of every runtime on the real val sets of a built
-dataset, measured by the project's eval (conf 0.001, NMS IoU 0.6).
+The first ``--warmup`` seconds run but are not counted (the scene baseline learns the
+empty street then). Cameras per core = 1000 / (mean ms per frame) at 1 fps.
+Overhead = (pipeline ms - decode - detect) / detect. ``--accuracy`` adds AP50 of every
+runtime on the real val sets of a built dataset, measured by the project's eval (conf
+0.001, NMS IoU 0.6).
 Prints a Markdown table; results go to benchmarks/results/cameras.json.
 """
 
@@ -131,7 +133,9 @@ def load(model: Path, runtime: str, **kwargs: Any) -> Any:
     return Detector.load(path, backend=backend, check_taxonomy=False, **extra, **kwargs)
 
 
-def run_arm(arm: str, model: Path, feeds_dir: Path, runtime: str) -> dict[str, Any]:
+def run_arm(
+    arm: str, model: Path, feeds_dir: Path, runtime: str, warmup: int = 0
+) -> dict[str, Any]:
     """One arm in this (fresh) process; times per frame in ms, by stage for the pipeline."""
     one_core()
     cams = sorted(feeds_dir.iterdir())
@@ -142,7 +146,7 @@ def run_arm(arm: str, model: Path, feeds_dir: Path, runtime: str) -> dict[str, A
     detector.detect(decode_image(jpegs[0][0]))
     if arm in RUNTIMES:
         totals, decode, detect = [], [], []
-        for t in range(len(jpegs[0])):
+        for t in range(warmup, len(jpegs[0])):
             for cam in jpegs:
                 start = time.perf_counter()
                 image = decode_image(cam[t])
@@ -157,14 +161,16 @@ def run_arm(arm: str, model: Path, feeds_dir: Path, runtime: str) -> dict[str, A
         jpegs,
         busy_all=arm == "pipeline, every frame",
         threads=BATCH_THREADS if arm == "pipeline, batched" else 0,
+        warmup=warmup,
     )
 
 
 def run_pipeline(
-    detector: Any, jpegs: list[list[bytes]], busy_all: bool, threads: int = 0
+    detector: Any, jpegs: list[list[bytes]], busy_all: bool, threads: int = 0, warmup: int = 0
 ) -> dict[str, Any]:
     """The per-frame path on every camera's frames, second by second; with ``threads``,
-    each second's frames go through that many threads at once and the batcher."""
+    each second's frames go through that many threads at once and the batcher. The first
+    ``warmup`` seconds run but are not counted (the scene baseline's warm-up)."""
     import datetime as dt
     from concurrent.futures import ThreadPoolExecutor
 
@@ -231,6 +237,8 @@ def run_pipeline(
                 done = list(pool.map(one, jpegs, pipes, [t] * len(pipes)))
             else:
                 done = [one(cam, pipe, t) for cam, pipe in zip(jpegs, pipes, strict=True)]
+            if t < warmup:
+                continue
             wall += time.perf_counter() - began
             for total, decode, timings in done:
                 totals.append(total)
@@ -291,8 +299,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=REPO / "models" / "current")
     parser.add_argument("--cameras", type=int, default=20)
-    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--busy", type=float, default=0.2, help="fraction of busy cameras")
+    parser.add_argument(
+        "--warmup", type=int, default=15, help="first seconds not counted (scene warm-up)"
+    )
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
     parser.add_argument("--accuracy", type=Path, default=None, help="a built data.yaml")
     parser.add_argument(
@@ -303,7 +314,7 @@ def main() -> None:
     args = parser.parse_args()
     model = args.model.resolve()
     if args.arm:  # a worker: one arm, answer on stdout
-        print(json.dumps(run_arm(args.arm, model, args.feeds, args.runtime)))
+        print(json.dumps(run_arm(args.arm, model, args.feeds, args.runtime, args.warmup)))
         return
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
@@ -315,7 +326,7 @@ def main() -> None:
         rows = []
         for arm in args.arms:
             worker = [sys.executable, __file__, "--model", str(model), "--feeds", str(feeds_path)]
-            worker += ["--runtime", args.runtime]
+            worker += ["--runtime", args.runtime, "--warmup", str(args.warmup)]
             proc = subprocess.run(
                 [*worker, "--arm", arm],
                 capture_output=True,
@@ -323,7 +334,7 @@ def main() -> None:
                 check=True,
             )
             run = json.loads(proc.stdout.strip().splitlines()[-1])
-            rows.append(summary(arm, run, args.cameras * args.seconds))
+            rows.append(summary(arm, run, args.cameras * (args.seconds - args.warmup)))
     out = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, 1 core used",
         "load_before": [round(v, 2) for v in load_before],
@@ -331,6 +342,7 @@ def main() -> None:
         "model": str(args.model),
         "cameras": args.cameras,
         "seconds": args.seconds,
+        "warmup": args.warmup,
         "busy": args.busy,
         "runtime": args.runtime,
         "rows": rows,
@@ -346,7 +358,8 @@ def table(out: dict[str, Any]) -> str:
     base = next((r for r in rows if r["arm"] == "ultralytics"), rows[0])
     stages = ["decode", "gate", "scene", "detect", "track", "rules", "cases"]
     lines = [
-        f"{out['cameras']} cameras x {out['seconds']} s at 1 fps, {out['busy']:.0%} busy, "
+        f"{out['cameras']} cameras x {out['seconds']} s at 1 fps (the first {out['warmup']} s "
+        f"not counted), {out['busy']:.0%} busy, "
         f"1280x720 JPEG; pipelines on {out['runtime']}; {out['machine']}; "
         f"load {out['load_before']} -> {out['load_after']}",
         "",
