@@ -132,7 +132,9 @@ def run_http(model: Path, frames: list[Frame], config: dict[str, Any]) -> list[f
         cfg = Path(tmp) / "cameras.yaml"
         cfg.write_text(yaml.safe_dump([camera(config, False)], allow_unicode=True))
         admin = secrets.token_urlsafe(32)
-        settings = Settings(data_dir=Path(tmp), config=cfg, demo=False, admin_token=admin)
+        settings = Settings(
+            data_dir=Path(tmp), config=cfg, demo=False, admin_token=admin, push_rate=None
+        )
         app = create_app(settings, detector=Detector.load(model))
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))

@@ -10,32 +10,9 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.errors import ImageDecodeError
+from detector.image_header import ImageLimits, describe_start
 
 Image = npt.NDArray[np.uint8]
-
-# Leading bytes of formats people send by mistake, so an error can say what arrived instead.
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\xff\xd8\xff", "JPEG"),
-    (b"\x89PNG\r\n\x1a\n", "PNG"),
-    (b"GIF8", "GIF"),
-    (b"BM", "BMP"),
-    (b"RIFF", "RIFF (WebP/AVI/WAV)"),
-    (b"%PDF", "PDF"),
-    (b"PK\x03\x04", "ZIP"),
-    (b"\x1f\x8b", "gzip"),
-    (b"<!DOCTYPE", "HTML"),
-    (b"<html", "HTML"),
-    (b"{", "JSON"),
-    (b"\x00\x00\x00", "MP4/ISO media"),
-)
-
-
-def _describe_start(data: bytes) -> str:
-    head = data[:8]
-    kind = next((name for sig, name in _SIGNATURES if data.startswith(sig)), None)
-    hint = f", looks like {kind}" if kind else ""
-    return f"first bytes {head.hex(' ')} ({head!r}{hint})"
-
 
 # libjpeg decodes a JPEG at 1/2, 1/4 or 1/8 of its size while decoding (scaled IDCT), far
 # cheaper than decoding it whole and resizing; other formats are decoded, then shrunk
@@ -46,46 +23,12 @@ _REDUCED = {
     8: cv2.IMREAD_REDUCED_COLOR_8,
 }
 REDUCTIONS = tuple(_REDUCED)
-# JPEG start-of-frame markers (baseline, progressive, ...): they carry the image size
-_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
-def encoded_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a JPEG's or PNG's header, without decoding; None otherwise.
-
-    >>> import cv2, numpy as np
-    >>> ok, jpg = cv2.imencode(".jpg", np.zeros((4, 6, 3), np.uint8))
-    >>> encoded_size(jpg.tobytes())
-    (6, 4)
-    """
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24 and data[12:16] == b"IHDR":
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    if not data.startswith(b"\xff\xd8"):
-        return None
-    i = 2
-    while i + 4 <= len(data):
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker in _SOF:
-            if i + 9 > len(data):
-                return None
-            height = int.from_bytes(data[i + 5 : i + 7], "big")
-            width = int.from_bytes(data[i + 7 : i + 9], "big")
-            return (width, height) if width and height else None
-        if 0xD0 <= marker <= 0xD9 or marker == 0x01:  # markers without a length
-            i += 2
-            continue
-        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
-    return None
-
-
-def decode_image(data: bytes, *, reduce: int = 1) -> Image:
+def decode_image(data: bytes, *, reduce: int = 1, limits: ImageLimits | None = None) -> Image:
     """Decode encoded image bytes (JPEG, PNG, WebP, BMP, ...) into a BGR uint8 HxWx3 array;
-    ``reduce`` (1, 2, 4 or 8) decodes it at that fraction of its size.
+    ``reduce`` (1, 2, 4 or 8) decodes it at that fraction of its size. With ``limits``
+    (untrusted bytes) the header is checked first: ImageRejectedError, nothing decoded.
 
     >>> import cv2, numpy as np
     >>> ok, png = cv2.imencode(".png", np.zeros((4, 6, 3), np.uint8))
@@ -99,17 +42,19 @@ def decode_image(data: bytes, *, reduce: int = 1) -> Image:
     data = bytes(data)
     if not data:
         raise ImageDecodeError("cannot decode an image from empty bytes (0 bytes received)")
+    if limits is not None:
+        limits.check(data)
     buffer = np.frombuffer(data, dtype=np.uint8)
     try:
         # IMREAD_COLOR turns grey, 16-bit and alpha images into 8-bit BGR and applies EXIF rotation.
         decoded = cv2.imdecode(buffer, _REDUCED[reduce])
     except cv2.error as exc:
         raise ImageDecodeError(
-            f"OpenCV failed to decode {len(data)} bytes ({_describe_start(data)}): {exc}"
+            f"OpenCV failed to decode {len(data)} bytes ({describe_start(data)}): {exc}"
         ) from exc
     if decoded is None:
         raise ImageDecodeError(
-            f"{len(data)} bytes are not a decodable image ({_describe_start(data)})"
+            f"{len(data)} bytes are not a decodable image ({describe_start(data)})"
         )
     return as_bgr(decoded)
 

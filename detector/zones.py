@@ -16,6 +16,9 @@ ZoneType = Literal[
     "no_parking", "sidewalk", "roadway", "ad_permitted", "ad_prohibited", "wall", "ignore"
 ]
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+# a zone outline is a few to a few dozen points inside the frame
+MAX_POLYGON_POINTS = 1000
+MAX_COORDINATE = 65535.0
 
 # zones where a new object that appears and stays is a case even if the detector cannot
 # name it (the scene baseline's signal), and how long it must stay there by default
@@ -45,17 +48,17 @@ GROUND_ANCHORED = frozenset(
 class Zone(BaseModel):
     """A polygon in image pixels of the camera's frames."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     id: str = Field(pattern=ID_PATTERN)
     type: ZoneType
-    polygon: tuple[tuple[float, float], ...]
-    name: str | None = None
+    polygon: tuple[tuple[float, float], ...] = Field(max_length=MAX_POLYGON_POINTS)
+    name: str | None = Field(None, max_length=200)
     # who answers for it, e.g. the shop for 门前三包 (responsibility for the pavement in front)
-    responsible: str | None = None
+    responsible: str | None = Field(None, max_length=200)
     # how long a new static object must stay in this zone before it is a case
     # (None: the default for the zone type, see STATIC_DWELL_S)
-    static_dwell_s: float | None = Field(default=None, gt=0)
+    static_dwell_s: float | None = Field(default=None, gt=0, le=30 * 86400)
 
     @property
     def watches_static(self) -> bool:
@@ -77,8 +80,11 @@ class Zone(BaseModel):
         if len(polygon) < 3:
             raise ValueError(f"a polygon needs at least 3 points, got {len(polygon)}")
         pts = np.asarray(polygon, dtype=np.float64)
-        if not np.isfinite(pts).all() or (pts < 0).any():
-            raise ValueError("polygon points must be finite, non-negative pixel coordinates")
+        if not np.isfinite(pts).all() or (pts < 0).any() or (pts > MAX_COORDINATE).any():
+            raise ValueError(
+                "polygon points must be finite, non-negative pixel coordinates, at most "
+                f"{MAX_COORDINATE:g} (within the frame)"
+            )
         if abs(cv2.contourArea(pts.astype(np.float32))) < 1.0:
             raise ValueError("polygon has no area (points are collinear or repeated)")
         return polygon

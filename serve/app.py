@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 
 from detector.model import Detector
 from detector.taxonomy import load_taxonomy
@@ -21,6 +22,7 @@ from serve.auth.bootstrap import start_auth
 from serve.cameras.service import CameraService
 from serve.config.cameras import load_cameras
 from serve.config.settings import Settings
+from serve.decoding import ImageDecoder
 from serve.dispatch import WebhookDispatcher
 from serve.evidence.files import EvidenceFiles
 from serve.limits import BodyLimit
@@ -49,6 +51,7 @@ from serve.store.database import open_database
 from serve.store.stats import StatsRepo
 from serve.store.suppressions import SuppressionRepo
 from serve.ui import routes as ui
+from serve.validation import validation_error
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,8 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
             suppressions=SuppressionRepo(db),
             reinspect_checks=settings.reinspect_checks,
             reinspect_interval_s=settings.reinspect_interval_s,
+            max_clock_ahead_s=settings.max_clock_ahead_s,
+            push_limit=settings.push_limit,
             scene_dir=settings.data_dir / "scene",
         )
         app.state.models = service.models
@@ -137,8 +142,10 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
         ),
         lifespan=lifespan,
     )
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.state.decoder = ImageDecoder(settings.image_limits, settings.decode_slots)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)
     # who may call what: each router is included with its rule (the accounts' routers and
     # the pages carry their own); tests/serve/auth/test_route_walk.py holds every route to it

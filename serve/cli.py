@@ -13,9 +13,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from detector.errors import DetectorError
 from serve.plugins import register_commands
+
+if TYPE_CHECKING:
+    from serve.config.settings import Settings
 
 logger = logging.getLogger("streetwatch")
 
@@ -46,6 +50,14 @@ def _detect(args: argparse.Namespace) -> int:
             for r in records:
                 print(f"  {r['label']:<17} {r['confidence']:.2f}  {r['box']}")
     return 1 if failed else 0
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's forwarded-header options: only the configured proxies are believed
+    (uvicorn alone would believe X-Forwarded-For from 127.0.0.1)."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -83,7 +95,7 @@ def _serve(args: argparse.Namespace) -> int:
         ),
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **proxy_options(settings))
     return 0
 
 

@@ -30,6 +30,7 @@ from detector.scene.events import SceneEvent
 from detector.zones import Zone
 from serve.config.cameras import SceneSettings
 from serve.evidence.render import encode_jpeg
+from serve.private_files import private_dir
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ class SceneWatch:
         if not ok:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".scene-", suffix=".png")
             with os.fdopen(fd, "wb") as f:
                 f.write(png.tobytes())

@@ -11,8 +11,12 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+# the longest time a rule may name (dwell, gap, clear-after): 30 days
+MAX_SECONDS = 30 * 86400.0
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class TimeWindow(_Strict):
@@ -47,18 +51,18 @@ class RuleConfig(_Strict):
     enabled: bool = True
     min_confidence: float = Field(0.3, ge=0.0, le=1.0)
     # dwell rules: how long the object must stay before a case opens
-    dwell_s: float | None = Field(None, ge=0.0)
+    dwell_s: float | None = Field(None, ge=0.0, le=MAX_SECONDS)
     # sighting rules: how many processed frames and over how long at least
-    min_frames: int = Field(3, ge=1)
-    min_span_s: float = Field(10.0, ge=0.0)
+    min_frames: int = Field(3, ge=1, le=100_000)
+    min_span_s: float = Field(10.0, ge=0.0, le=MAX_SECONDS)
     # stationary test for parking: ground point may wander this fraction of the box height
-    max_motion: float = Field(0.25, ge=0.0)
+    max_motion: float = Field(0.25, ge=0.0, le=100.0)
     # a not-yet-reported object may go unseen this long (occlusion) without restarting its clock
-    max_gap_s: float = Field(60.0, gt=0.0)
+    max_gap_s: float = Field(60.0, gt=0.0, le=MAX_SECONDS)
     # dwell rules: the share of processed frames since it appeared in which it was seen
     min_presence: float = Field(0.5, ge=0.0, le=1.0)
     # an object unseen this long has left: its violation ends and a later one is a new case
-    clear_after_s: float = Field(300.0, gt=0.0)
+    clear_after_s: float = Field(300.0, gt=0.0, le=MAX_SECONDS)
     # when the rule applies (e.g. parking bans 07:00-20:00); empty means always
     schedule: tuple[TimeWindow, ...] = ()
 
@@ -71,13 +75,13 @@ class RuleOverride(_Strict):
 
     enabled: bool | None = None
     min_confidence: float | None = Field(None, ge=0.0, le=1.0)
-    dwell_s: float | None = Field(None, ge=0.0)
-    min_frames: int | None = Field(None, ge=1)
-    min_span_s: float | None = Field(None, ge=0.0)
-    max_motion: float | None = Field(None, ge=0.0)
-    max_gap_s: float | None = Field(None, gt=0.0)
+    dwell_s: float | None = Field(None, ge=0.0, le=MAX_SECONDS)
+    min_frames: int | None = Field(None, ge=1, le=100_000)
+    min_span_s: float | None = Field(None, ge=0.0, le=MAX_SECONDS)
+    max_motion: float | None = Field(None, ge=0.0, le=100.0)
+    max_gap_s: float | None = Field(None, gt=0.0, le=MAX_SECONDS)
     min_presence: float | None = Field(None, ge=0.0, le=1.0)
-    clear_after_s: float | None = Field(None, gt=0.0)
+    clear_after_s: float | None = Field(None, gt=0.0, le=MAX_SECONDS)
     schedule: tuple[TimeWindow, ...] | None = None
 
 

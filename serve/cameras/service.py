@@ -52,11 +52,15 @@ class CameraService:
         suppressions: SuppressionRepo | None = None,
         reinspect_checks: int = 3,
         reinspect_interval_s: float = 60.0,
+        max_clock_ahead_s: float = 300.0,
+        push_limit: tuple[float, float] | None = None,
         scene_dir: Path | None = None,
     ) -> None:
         self.scene_dir = scene_dir
         self.reinspect_checks = reinspect_checks
         self.reinspect_interval_s = reinspect_interval_s
+        self.max_clock_ahead_s = max_clock_ahead_s
+        self.push_limit = push_limit
         self.models = models
         self.taxonomy = taxonomy
         self.camera_repo = cameras
@@ -159,6 +163,8 @@ class CameraService:
             suppressions=self.suppressions,
             reinspect_checks=self.reinspect_checks,
             reinspect_interval_s=self.reinspect_interval_s,
+            max_clock_ahead_s=self.max_clock_ahead_s,
+            push_limit=self.push_limit,
             scene_dir=self.scene_dir,
         )
         restored = pipeline.restore(dt.datetime.now(dt.UTC))

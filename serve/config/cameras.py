@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,9 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from detector.rules.config import RuleOverrides
 from detector.zones import ID_PATTERN, Zone
 
+logger = logging.getLogger(__name__)
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class PushSource(_Strict):
@@ -25,7 +28,7 @@ class PushSource(_Strict):
 
 class RtspSource(_Strict):
     kind: Literal["rtsp"]
-    url: str = Field(pattern=r"^rtsps?://")
+    url: str = Field(pattern=r"^rtsps?://", max_length=2000)
     transport: Literal["tcp", "udp"] = "tcp"
 
 
@@ -33,15 +36,15 @@ class MjpegSource(_Strict):
     """An HTTP multipart MJPEG stream."""
 
     kind: Literal["mjpeg"]
-    url: str = Field(pattern=r"^https?://")
+    url: str = Field(pattern=r"^https?://", max_length=2000)
 
 
 class SnapshotSource(_Strict):
     """An HTTP URL returning one JPEG per request, polled at the camera's sample rate."""
 
     kind: Literal["snapshot"]
-    url: str = Field(pattern=r"^https?://")
-    timeout_s: float = Field(5.0, gt=0)
+    url: str = Field(pattern=r"^https?://", max_length=2000)
+    timeout_s: float = Field(5.0, gt=0, le=60)
 
 
 class FileSource(_Strict):
@@ -51,7 +54,7 @@ class FileSource(_Strict):
     path: Path
     loop: bool = True
     # the clip's own frame rate when the container does not say (frame folders)
-    fps: float = Field(2.0, gt=0)
+    fps: float = Field(2.0, gt=0, le=120)
 
 
 Source = Annotated[
@@ -67,7 +70,7 @@ class MotionConfig(_Strict):
     # fraction of (downscaled) pixels that must change for a frame to count as "moved"
     min_changed: float = Field(0.002, ge=0.0, le=1.0)
     # a static scene is still run through the detector this often
-    recheck_s: float = Field(10.0, gt=0)
+    recheck_s: float = Field(10.0, gt=0, le=3600)
 
 
 class SceneSettings(_Strict):
@@ -103,15 +106,15 @@ class Camera(_Strict):
     """One camera, as in the YAML file (a list of these) and the API."""
 
     id: str = Field(pattern=ID_PATTERN)
-    name: str = ""
-    address: str = ""
+    name: str = Field("", max_length=200)
+    address: str = Field("", max_length=500)
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
     timezone: str = "Asia/Shanghai"
     enabled: bool = True
     source: Source = Field(default_factory=PushSource)
     sample_fps: float = Field(1.0, gt=0, le=30)
-    zones: tuple[Zone, ...] = ()
+    zones: tuple[Zone, ...] = Field((), max_length=100)
     rules: RuleOverrides = Field(default_factory=RuleOverrides)
     motion: MotionConfig = Field(default_factory=MotionConfig)
     scene: SceneSettings = Field(default_factory=SceneSettings)
@@ -193,11 +196,22 @@ def load_cameras(path: Path) -> list[Camera]:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise CameraConfigError(f"{path}: cannot read cameras file: {e.strerror}") from e
+    except UnicodeDecodeError as e:
+        raise CameraConfigError(
+            f"{path}: not UTF-8 text (byte {e.object[e.start]:#04x} at offset {e.start}); "
+            "save the cameras file as UTF-8"
+        ) from e
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise CameraConfigError(f"{path}: not valid YAML: {e}") from e
     cameras = parse_cameras(data if data is not None else [], str(path))
+    if not cameras:
+        logger.warning(
+            "%s names no cameras: the service starts with none (add them to the file or "
+            "with POST /v1/cameras)",
+            path,
+        )
     base = path.parent
     return [
         c.model_copy(update={"source": c.source.model_copy(update={"path": base / c.source.path})})

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from detector.image_header import ImageLimits
+
 MIN_ADMIN_TOKEN_LENGTH = 24
 
 
@@ -38,6 +40,13 @@ class Settings(BaseSettings):
     # this many checks, this far apart
     reinspect_checks: int = 3
     reinspect_interval_s: float = 60.0
+    # a pushed frame stamped more than this ahead of the server's clock is refused (422)
+    max_clock_ahead_s: float = Field(300.0, ge=0.0, le=86400.0)
+    # a push camera may send push_rate x its sample_fps frames a second, push_burst_s
+    # seconds' worth at once; more get 429 with Retry-After. push_rate unset: no limit
+    # (replaying a recording faster than real time)
+    push_rate: float | None = Field(2.0, gt=0.0, le=1000.0)
+    push_burst_s: float = Field(30.0, ge=1.0, le=3600.0)
     # seconds between checks of the model pointer for a promoted model; 0 turns it off
     model_poll_s: float = Field(5.0, ge=0.0)
     conf: float = 0.25
@@ -57,11 +66,20 @@ class Settings(BaseSettings):
     batch_frames: int = Field(8, ge=1, le=64)
     batch_wait_ms: float = Field(0.0, ge=0.0, le=1000.0)
     max_upload_bytes: int = 20 * 1024 * 1024
+    # untrusted images (uploads, pushed frames, snapshots): checked from the header before
+    # decoding; one decode takes at most max_image_pixels x 3 bytes, decode_slots at once
+    max_image_pixels: int = Field(40_000_000, ge=1, le=400_000_000)
+    min_image_side: int = Field(16, ge=1, le=4096)
+    max_image_aspect: float = Field(8.0, ge=1.0, le=100.0)
+    decode_slots: int = Field(2, ge=1, le=64)
     # accounts and access. dev: development mode (session cookies also over plain HTTP)
     dev: bool = False
     # Secure flag on the session cookie; default: on unless dev. Browsers keep Secure
     # cookies over plain HTTP only for localhost: set false to sign in over HTTP on a LAN
     secure_cookies: bool | None = None
+    # addresses of reverse proxies whose X-Forwarded-For / -Proto headers are believed (the
+    # client address for sign-in limits and logs); default: none, every header ignored
+    trusted_proxies: list[str] = []
     # Authorization: Bearer <admin_token> acts as an admin on every API route (automation)
     admin_token: SecretStr | None = None
     # the first admin's password on first start; default: random, in <data_dir>/admin-password.txt
@@ -81,6 +99,18 @@ class Settings(BaseSettings):
                 "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
             )
         return value
+
+    @property
+    def push_limit(self) -> tuple[float, float] | None:
+        return None if self.push_rate is None else (self.push_rate, self.push_burst_s)
+
+    @property
+    def image_limits(self) -> ImageLimits:
+        return ImageLimits(
+            max_pixels=self.max_image_pixels,
+            min_side=self.min_image_side,
+            max_aspect=self.max_image_aspect,
+        )
 
     @property
     def cookies_secure(self) -> bool:

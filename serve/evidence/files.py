@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from serve.private_files import private_dir
+
 logger = logging.getLogger(__name__)
 
 # case keys, kinds and file names: no separators, no leading dot, nothing a shell expands
@@ -112,7 +114,7 @@ class EvidenceFiles:
 
         folder = final.parent
         if not folder.is_dir():
-            folder.mkdir(parents=True, exist_ok=True)
+            private_dir(folder)
             _fsync_dir(folder.parent)
         self._write_atomic(folder, final, data)
         logger.debug("stored %s (%d bytes)", stored.relpath, stored.size)

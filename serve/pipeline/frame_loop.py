@@ -46,12 +46,17 @@ from serve.scene import SceneWatch
 from serve.store.cases import CaseRepo
 from serve.store.suppressions import SuppressionRepo
 from serve.streams.health import StreamHealth
+from serve.streams.pacing import PushBudget
 from serve.workflow import WATCHED
 
 logger = logging.getLogger(__name__)
 
-# open cases older than this are not taken back after a restart
-RESTORE_DAYS = 30
+# the earliest frame time taken: before it, the camera's clock was never set (1970)
+EARLIEST_FRAME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+class FrameClockError(ValueError):
+    """A frame stamped too far ahead of the server's clock, or before any clock was set."""
 
 
 class CameraPipeline:
@@ -71,8 +76,20 @@ class CameraPipeline:
         reinspect_checks: int = 3,
         reinspect_interval_s: float = 60.0,
         scene_dir: Path | None = None,
+        max_clock_ahead_s: float = 300.0,
+        push_limit: tuple[float, float] | None = None,
     ) -> None:
         self.camera = camera
+        self.max_clock_ahead_s = max_clock_ahead_s
+        # pushed frames: (times the camera's sample rate, seconds of burst); None: no limit
+        self.push_budget = (
+            PushBudget(
+                push_limit[0] * camera.sample_fps,
+                max(1.0, push_limit[0] * camera.sample_fps * push_limit[1]),
+            )
+            if push_limit is not None
+            else None
+        )
         self.models = models
         self.cases = cases
         self.metrics = metrics
@@ -121,18 +138,20 @@ class CameraPipeline:
         """Take back this camera's open cases so re-sightings update them; returns how many.
 
         Which cases are still "open" is judged against the camera's own latest sighting,
-        not the wall clock, so replayed or delayed feeds restore the same way as live ones.
+        not the wall clock, so replayed or delayed feeds restore the same way as live ones;
+        a sighting stamped ahead of ``now`` (a camera clock that was wrong) is not taken
+        back, so it cannot hold the camera's clock in the future.
         """
         longest = max(r.clear_after_s for r in self.rules.values())
-        recent = self.cases.open_for_camera(
+        records = self.cases.open_for_camera(
             self.camera.id,
             statuses=sorted(WATCHED),
-            seen_since=now - dt.timedelta(days=RESTORE_DAYS),
+            within=dt.timedelta(seconds=longest),
+            until=now + dt.timedelta(seconds=self.max_clock_ahead_s),
         )
-        if not recent:
+        if not records:
             return 0
-        latest = max(r.last_seen for r in recent)
-        records = [r for r in recent if (latest - r.last_seen).total_seconds() <= longest]
+        latest = max(r.last_seen for r in records)
         self.scene.restore(records)
         self.engine.restore(
             [
@@ -153,6 +172,28 @@ class CameraPipeline:
         )
         self.last_frame_at = latest
         return len(records)
+
+    def admit_time(self, at: dt.datetime, now: dt.datetime) -> None:
+        """Check a pushed frame's time against the server's clock ``now`` before anything
+        else: FrameClockError (the camera's clock does not move, nothing is lost) for a
+        time more than ``max_clock_ahead_s`` ahead or before 2000; either way the health
+        shows how far the camera's clock is off."""
+        offset = (at - now).total_seconds()
+        ahead = offset > self.max_clock_ahead_s
+        unset = at < EARLIEST_FRAME
+        self.health.clock_offset(offset, refused=ahead or unset)
+        if ahead or unset:
+            self.metrics.frame_errors.labels(self.camera.id, "clock").inc()
+            what = (
+                f"{offset:.0f} s ahead of the server's clock ({now.isoformat()}), more than "
+                f"the {self.max_clock_ahead_s:g} s allowed"
+                if ahead
+                else "before 2000-01-01: the camera's clock looks unset"
+            )
+            raise FrameClockError(
+                f"frame time {at.isoformat()} is {what}; fix the camera's clock (NTP) or "
+                "leave 'timestamp' out to stamp frames on arrival"
+            )
 
     def decode(self, data: bytes) -> ScaledFrame:
         """A pushed frame's bytes, decoded as small as the model and the scene baseline allow

@@ -36,7 +36,26 @@ from serve.store.records import SCENE_LABEL, SCENE_VIOLATION, CaseRecord, Signal
 logger = logging.getLogger(__name__)
 
 # a scene region and a case's box are the same object at this overlap (over the smaller)
+# when neither is more than MAX_SIZE_RATIO times the other's area
 SAME_PLACE = 0.5
+MAX_SIZE_RATIO = 4.0
+# a difference over this fraction of the frame is no object but the scene itself changing
+# (a knocked camera, a PTZ preset, snow): the baseline relearns it, nothing is a case
+SCENE_CHANGE = 0.35
+
+
+def same_object(a: Box, b: Box) -> bool:
+    """Whether two boxes frame the same object: one mostly inside the other, and of
+    comparable size (a region over half the frame is not "the same" as a car in it).
+
+    >>> same_object((0, 0, 10, 10), (1, 1, 9, 11)), same_object((0, 0, 100, 100), (0, 0, 10, 10))
+    (True, False)
+    """
+    area_a = max(a[2] - a[0], 0.0) * max(a[3] - a[1], 0.0)
+    area_b = max(b[2] - b[0], 0.0) * max(b[3] - b[1], 0.0)
+    if min(area_a, area_b) <= 0 or max(area_a, area_b) > MAX_SIZE_RATIO * min(area_a, area_b):
+        return False
+    return box_overlap(a, b)[1] >= SAME_PLACE
 
 
 class SceneCases:
@@ -105,7 +124,15 @@ class SceneCases:
         info: ModelInfo,
     ) -> None:
         out.scene = events
+        w, h = frame.size
         for event in events:
+            x1, y1, x2, y2 = event.box
+            if (
+                event.kind in ("started", "reached")
+                and (x2 - x1) * (y2 - y1) > SCENE_CHANGE * w * h
+            ):
+                self._scene_changed(event)
+                continue
             try:
                 if event.kind == "reached":
                     self._reached(event, frame, at, out, detections, info)
@@ -126,13 +153,31 @@ class SceneCases:
                 self.report(f"could not write a new static object case: {e}")
                 self.metrics.frame_errors.labels(self.camera.id, "case_write").inc()
 
+    def _scene_changed(self, event: SceneEvent) -> None:
+        """The whole picture changed: learn it as the empty street (the detector still
+        finds what stands in it) and tell the camera's health."""
+        self._keys[event.key] = None
+        if self.watch is None:
+            return
+        x1, y1, x2, y2 = (int(v) for v in event.box)
+        logger.warning(
+            "camera %s: the scene changed (%dx%d px differ at once): relearning the empty "
+            "street; check the camera's aim and zones",
+            self.camera.id,
+            x2 - x1,
+            y2 - y1,
+        )
+        self.report("scene changed (camera moved, PTZ preset or weather): baseline relearnt")
+        self.metrics.frame_errors.labels(self.camera.id, "scene_change").inc()
+        self.watch.accept(None)
+
     def identify(self, event: ViolationEvent, at: dt.datetime) -> int | None:
         """The detector now recognises an object that already is a scene case: that case
         (named by the detector if no reviewer has named it yet), not a second one."""
         for case_id, (box, violation) in self._open.items():
             if violation not in (SCENE_VIOLATION, event.violation):
                 continue
-            if box_overlap(event.box, box)[1] < SAME_PLACE:
+            if not same_object(event.box, box):
                 continue
             record, _ = self.cases.update(
                 case_id,
@@ -157,7 +202,7 @@ class SceneCases:
         held = [(c.case_id, c.box) for c in self.engine.candidates.values() if c.case_id]
         held += [(case_id, b) for case_id, (b, _) in self._open.items()]
         for case_id, other in held:
-            if case_id is not None and box_overlap(box, other)[1] >= SAME_PLACE:
+            if case_id is not None and same_object(box, other):
                 return case_id
         return None
 
@@ -173,7 +218,7 @@ class SceneCases:
         if (case_id := self._case_here(event.box)) is not None:
             self._keys[event.key] = case_id
             record, _ = self.cases.update(case_id, last_seen=at, signal="scene")
-            self._open.setdefault(case_id, (event.box, record.violation))
+            self._open.setdefault(case_id, (record.box, record.violation))
             out.updated.append(case_id)
             return
         names = out.names
@@ -217,9 +262,7 @@ class SceneCases:
             (
                 c
                 for c in self.engine.candidates.values()
-                if c.violation == violation
-                and c.case_id is None
-                and box_overlap(box, c.box)[1] >= SAME_PLACE
+                if c.violation == violation and c.case_id is None and same_object(box, c.box)
             ),
             None,
         )

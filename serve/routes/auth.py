@@ -133,7 +133,10 @@ async def _login_fields(request: Request, from_form: bool) -> tuple[dict[str, An
 
 
 async def _authenticate(request: Request, auth: AuthService, body: LoginRequest) -> User:
-    by_user, by_client = f"user:{body.username.lower()}", f"client:{_client(request)}"
+    # a user's failures count per address: a stranger's guesses cannot lock the user out
+    # from their own address; the address's own limit caps guessing across user names
+    by_user = f"user:{body.username.lower()}@{_client(request)}"
+    by_client = f"client:{_client(request)}"
     wait = max(auth.throttle_user.retry_after(by_user), auth.throttle_client.retry_after(by_client))
     if wait > 0:
         seconds = int(wait) + 1

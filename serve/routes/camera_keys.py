@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 from serve.auth.access import require_engineer
 from serve.auth.keys import NoSuchCameraError, UnknownKeyError
 from serve.cameras.service import UnknownCameraError
-from serve.routes.deps import AuthDep, CamerasDep, EngineerDep
+from serve.routes.deps import AuthDep, CamerasDep, EngineerDep, RowId
 from serve.schemas.auth import CameraKeyCreated, CameraKeyPublic, CameraKeysPublic
 
 router = APIRouter(prefix="/cameras", tags=["cameras"], dependencies=[Depends(require_engineer)])
@@ -44,7 +44,7 @@ def create_key(
 
 
 @router.delete("/{camera_id}/keys/{key_id}", status_code=204)
-def revoke_key(camera_id: str, key_id: int, auth: AuthDep) -> Response:
+def revoke_key(camera_id: str, key_id: RowId, auth: AuthDep) -> Response:
     """Revoke a key at once; frames sent with it get 401 from now on."""
     try:
         auth.keys.revoke(camera_id, key_id)

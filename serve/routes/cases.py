@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import FileResponse
 
-from serve.routes.deps import CasesDep, EvidenceDep, TaxonomyDep
+from serve.routes.deps import MAX_OFFSET, CasesDep, EvidenceDep, RowId, TaxonomyDep
 from serve.schemas.cases import CasePublic, CasesPublic
 from serve.workflow import CaseStatus
 
@@ -28,7 +28,7 @@ def list_cases(
         dt.datetime | None, Query(description="first seen at or after (ISO-8601 with offset)")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> CasesPublic:
     """Cases, newest first; ``count`` is the number matching the filters."""
     if violation is not None and violation not in {v.key for v in taxonomy.violations}:
@@ -48,7 +48,7 @@ def list_cases(
 
 
 @router.get("/{case_id}", response_model=CasePublic)
-def get_case(case_id: int, cases: CasesDep, taxonomy: TaxonomyDep) -> CasePublic:
+def get_case(case_id: RowId, cases: CasesDep, taxonomy: TaxonomyDep) -> CasePublic:
     record = cases.get(case_id)
     if record is None:
         raise HTTPException(404, f"no case with id {case_id}")
@@ -60,7 +60,9 @@ def get_case(case_id: int, cases: CasesDep, taxonomy: TaxonomyDep) -> CasePublic
     response_class=FileResponse,
     responses={200: {"content": {"image/jpeg": {}}}},
 )
-def get_evidence(case_id: int, n: int, cases: CasesDep, evidence: EvidenceDep) -> FileResponse:
+def get_evidence(
+    case_id: RowId, n: Annotated[int, Path(ge=0, le=1000)], cases: CasesDep, evidence: EvidenceDep
+) -> FileResponse:
     """Evidence file ``n`` (0-based, in the order of the case's ``evidence`` list)."""
     record = cases.get(case_id)
     if record is None:

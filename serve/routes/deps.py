@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from detector.taxonomy import Taxonomy
 from serve.auth.access import (
@@ -19,6 +19,7 @@ from serve.auth.roles import Role
 from serve.auth.service import AuthService
 from serve.cameras.service import CameraService
 from serve.config.settings import Settings
+from serve.decoding import ImageDecoder
 from serve.evidence.files import EvidenceFiles
 from serve.metrics import Metrics
 from serve.models import ModelHolder
@@ -30,6 +31,11 @@ from serve.store.suppressions import SuppressionRepo
 def get_models(request: Request) -> ModelHolder:
     models: ModelHolder = request.app.state.models
     return models
+
+
+def get_decoder(request: Request) -> ImageDecoder:
+    decoder: ImageDecoder = request.app.state.decoder
+    return decoder
 
 
 def get_settings(request: Request) -> Settings:
@@ -79,8 +85,13 @@ def get_actor(request: Request) -> str:
     return str(name) if name else "api"
 
 
+# a row id in a path: bounded so that no database sees an integer it cannot hold
+MAX_ROW_ID = 2**63 - 1
+MAX_OFFSET = 2**31 - 1  # paging past this is no list anyone reads
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="a positive row id")]
 ModelsDep = Annotated[ModelHolder, Depends(get_models)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+DecoderDep = Annotated[ImageDecoder, Depends(get_decoder)]
 CamerasDep = Annotated[CameraService, Depends(get_cameras)]
 CasesDep = Annotated[CaseRepo, Depends(get_cases)]
 EvidenceDep = Annotated[EvidenceFiles, Depends(get_evidence)]

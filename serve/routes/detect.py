@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from serve.routes.deps import ModelsDep, SettingsDep
+from serve.routes.deps import DecoderDep, ModelsDep, SettingsDep
 from serve.routes.uploads import read_image
 from serve.schemas.detect import DetectionPublic, DetectResponse, ImageSize, ModelPublic
 
@@ -13,9 +13,11 @@ router = APIRouter(tags=["detect"])
 
 
 @router.post("/detect", response_model=DetectResponse)
-async def detect(image: UploadFile, models: ModelsDep, settings: SettingsDep) -> DetectResponse:
-    """Detect objects in one image (multipart field ``image``: JPEG, PNG, ...)."""
-    frame = await read_image(image, settings.max_upload_bytes)
+async def detect(
+    image: UploadFile, models: ModelsDep, settings: SettingsDep, decoder: DecoderDep
+) -> DetectResponse:
+    """Detect objects in one image (multipart field ``image``: JPEG, PNG, WebP or BMP)."""
+    frame = await read_image(image, settings.max_upload_bytes, decoder)
     detector = models.current
     detections = await run_in_threadpool(detector.detect, frame)
     return DetectResponse(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from detector.errors import ImageDecodeError
 from serve.cameras.service import UnknownCameraError
 from serve.pipeline import FrameOutOfOrderError, FrameResult
-from serve.routes.deps import CamerasDep, MetricsDep, SettingsDep
+from serve.routes.deps import CamerasDep, DecoderDep, MetricsDep, SettingsDep
 from serve.routes.uploads import read_bytes
 from serve.schemas.detect import DetectionPublic, ImageSize
 from serve.schemas.frames import FramePublic, ViolationProgress
@@ -88,6 +89,7 @@ async def push_frame(
     cameras: CamerasDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    decoder: DecoderDep,
     timestamp: Annotated[
         str | None, Form(description="ISO-8601 or epoch seconds; default: when received")
     ] = None,
@@ -107,15 +109,27 @@ async def push_frame(
         )
     if not camera.enabled:
         raise HTTPException(409, f"camera {camera_id!r} is disabled")
+    budget = pipeline.push_budget
+    wait = budget.take() if budget is not None else 0.0
+    if budget is not None and wait > 0:
+        metrics.frame_errors.labels(camera_id, "rate_limited").inc()
+        raise HTTPException(
+            429,
+            f"camera {camera_id!r} sends frames faster than it may: at most {budget.rate:g} "
+            f"a second (its sample_fps {camera.sample_fps:g} x push_rate), "
+            f"{budget.burst:g} at once",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
     try:
         at = parse_timestamp(timestamp, camera.tz)
-    except ValueError as e:
+        pipeline.admit_time(at, dt.datetime.now(dt.UTC))
+    except ValueError as e:  # FrameClockError too: the camera's clock does not move
         raise HTTPException(422, f"field 'timestamp': {e}") from e
     data = await read_bytes(image, settings.max_upload_bytes)
     started = time.perf_counter()
     try:
         # at the size the model and the scene baseline need; full size only for evidence
-        frame = await run_in_threadpool(pipeline.decode, data)
+        frame = await decoder.decode(pipeline.decode, data)
     except ImageDecodeError as e:
         raise HTTPException(422, f"field 'image': {e}") from e
     decode_s = time.perf_counter() - started

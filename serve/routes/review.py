@@ -13,6 +13,7 @@ from serve.routes.deps import (
     ActorDep,
     CamerasDep,
     CasesDep,
+    RowId,
     SettingsDep,
     SuppressionsDep,
     TaxonomyDep,
@@ -35,7 +36,7 @@ router = APIRouter(tags=["review"])
 
 @router.post("/cases/{case_id}/review", response_model=CasePublic)
 def review_case(
-    case_id: int,
+    case_id: RowId,
     body: ReviewRequest,
     cases: CasesDep,
     taxonomy: TaxonomyDep,
@@ -131,7 +132,7 @@ def _check_box(box: Box, original: object) -> None:
 
 
 @router.get("/cases/{case_id}/audit", response_model=AuditPublic)
-def case_audit(case_id: int, cases: CasesDep) -> AuditPublic:
+def case_audit(case_id: RowId, cases: CasesDep) -> AuditPublic:
     """Every change to the case: who, when, from what to what, and why (oldest first)."""
     try:
         entries = cases.audit(case_id)
@@ -164,7 +165,7 @@ def list_suppressions(
 
 @router.delete("/suppressions/{suppression_id}", status_code=204)
 def lift_suppression(
-    suppression_id: int, suppressions: SuppressionsDep, cameras: CamerasDep, actor: ActorDep
+    suppression_id: RowId, suppressions: SuppressionsDep, cameras: CamerasDep, actor: ActorDep
 ) -> Response:
     """Lift a suppression now: that class at that place can open drafts again."""
     try:

@@ -1,4 +1,5 @@
-"""Reading an uploaded image: size limit, then decoding, each fault a precise 4xx."""
+"""Reading an uploaded image: size limit, then the header check and decoding, each fault a
+precise 4xx."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import HTTPException, UploadFile
 
 from detector.errors import ImageDecodeError
 from detector.image import decode_image
+from serve.decoding import ImageDecoder
 
 
 async def read_bytes(upload: UploadFile, max_bytes: int) -> bytes:
@@ -18,9 +20,13 @@ async def read_bytes(upload: UploadFile, max_bytes: int) -> bytes:
     return data
 
 
-async def read_image(upload: UploadFile, max_bytes: int) -> npt.NDArray[np.uint8]:
+async def read_image(
+    upload: UploadFile, max_bytes: int, decoder: ImageDecoder
+) -> npt.NDArray[np.uint8]:
+    """The uploaded image, decoded off the event loop within the decoder's limits; 413 for
+    too many bytes, 422 for bytes that are no image or break the pixel limits."""
     data = await read_bytes(upload, max_bytes)
     try:
-        return decode_image(data)
+        return await decoder.decode(decode_image, data)
     except ImageDecodeError as exc:
         raise HTTPException(422, f"field 'image': {exc}") from exc

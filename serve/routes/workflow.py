@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, HTTPException, Request, Response
 from detector.taxonomy import Taxonomy
 from serve.cameras.service import UnknownCameraError
 from serve.config.settings import Settings
-from serve.routes.deps import ActorDep, CamerasDep, CasesDep, EvidenceDep, TaxonomyDep
+from serve.routes.deps import ActorDep, CamerasDep, CasesDep, EvidenceDep, RowId, TaxonomyDep
 from serve.schemas.cases import CasePublic
 from serve.store.cases import CaseNotFound, CaseRepo
 from serve.workflow import CaseStateError, CaseStatus
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/cases", tags=["workflow"])
 Reason = Annotated[str | None, Body(embed=True, max_length=500)]
 
 
-def _move(cases: CasesDep, case_id: int, to: CaseStatus, actor: str, reason: str | None) -> None:
+def _move(cases: CasesDep, case_id: RowId, to: CaseStatus, actor: str, reason: str | None) -> None:
     try:
         cases.transition(case_id, to, actor=actor, reason=reason)
     except CaseNotFound as e:
@@ -34,7 +34,7 @@ def _move(cases: CasesDep, case_id: int, to: CaseStatus, actor: str, reason: str
 
 @router.post("/{case_id}/dispatch", response_model=CasePublic)
 def dispatch_case(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     cases: CasesDep,
     cameras: CamerasDep,
@@ -57,7 +57,7 @@ def dispatch_case(
 
 
 def dispatch_payload(
-    cases: CaseRepo, taxonomy: Taxonomy, settings: Settings, case_id: int
+    cases: CaseRepo, taxonomy: Taxonomy, settings: Settings, case_id: RowId
 ) -> dict[str, Any]:
     """What the case platform receives: the case, with absolute evidence URLs and hashes."""
     record = cases.get(case_id)
@@ -72,7 +72,7 @@ def dispatch_payload(
 
 @router.post("/{case_id}/close", response_model=CasePublic)
 def close_case(
-    case_id: int, cases: CasesDep, taxonomy: TaxonomyDep, actor: ActorDep, reason: Reason = None
+    case_id: RowId, cases: CasesDep, taxonomy: TaxonomyDep, actor: ActorDep, reason: Reason = None
 ) -> CasePublic:
     """Close a confirmed, dispatched or verified-cleared case (办结)."""
     _move(cases, case_id, CaseStatus.CLOSED, actor, reason)
@@ -87,7 +87,7 @@ def close_case(
     responses={200: {"content": {"application/zip": {}}}},
 )
 def export_case(
-    case_id: int, cases: CasesDep, evidence: EvidenceDep, taxonomy: TaxonomyDep
+    case_id: RowId, cases: CasesDep, evidence: EvidenceDep, taxonomy: TaxonomyDep
 ) -> Response:
     """The case as a zip for the city's case platform: ``case.json`` (with each evidence
     file's SHA-256) and the evidence files themselves."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import ColumnElement, func, select
@@ -350,20 +350,33 @@ class CaseRepo:
             return None if row is None else case_record(row)
 
     def open_for_camera(
-        self, camera_id: str, *, statuses: Sequence[str] = (CaseStatus.DRAFT,), seen_since: datetime
+        self,
+        camera_id: str,
+        *,
+        statuses: Sequence[str] = (CaseStatus.DRAFT,),
+        within: timedelta,
+        until: datetime,
     ) -> builtins.list[CaseRecord]:
-        """The camera's cases in ``statuses`` seen at or after ``seen_since``, oldest first.
+        """The camera's cases in ``statuses`` seen within ``within`` of the latest such
+        sighting at or before ``until``, oldest first: judged by the camera's own time, so
+        a lagging or backfilled feed restores like a live one.
 
         Restores the violations still in progress when a camera worker restarts.
         """
-        require_aware("seen_since", seen_since)
+        require_aware("until", until)
+        mine = (CaseRow.camera_id == camera_id, CaseRow.status.in_(list(statuses)))
         with self._db.session(write=False) as session:
+            latest = session.scalar(
+                select(func.max(CaseRow.last_seen)).where(*mine, CaseRow.last_seen <= until)
+            )
+            if latest is None:
+                return []
             rows = session.scalars(
                 select(CaseRow)
                 .where(
-                    CaseRow.camera_id == camera_id,
-                    CaseRow.status.in_(list(statuses)),
-                    CaseRow.last_seen >= seen_since,
+                    *mine,
+                    CaseRow.last_seen >= latest - within,
+                    CaseRow.last_seen <= until,
                 )
                 .order_by(CaseRow.first_seen, CaseRow.id)
                 .options(selectinload(CaseRow.evidence))

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from serve.private_files import private_dir, private_file
 from serve.store import migrate
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,8 @@ def _sqlite_engine(url: str) -> Engine:
             f"expected a SQLite file URL like sqlite:///data/streetwatch.db, got {url!r}"
         )
     if not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        private_dir(Path(database).parent)
+        private_file(Path(database))  # SQLite gives its -wal and -shm files the same mode
     engine = create_engine(url)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)

@@ -68,6 +68,9 @@ class StreamHealth:
         self._last_error: str | None = None
         self._last_error_at: datetime | None = None
         self._reconnects = 0
+        self._clock_offset_s: float | None = None
+        self._clock_refused = 0
+        self._clock_ok = True
 
     def frame_in(self, at: datetime) -> None:
         """A frame arrived from the camera (``at``: its wall-clock time, timezone-aware)."""
@@ -76,6 +79,14 @@ class StreamHealth:
             self._frames_in += 1
             self._last_frame_at = at
             self._rate_in.add(time.monotonic())
+
+    def clock_offset(self, offset_s: float, *, refused: bool) -> None:
+        """How far a pushed frame's time was from the server's clock (positive: ahead),
+        and whether the frame was refused for it."""
+        with self._lock:
+            self._clock_offset_s = offset_s
+            self._clock_refused += int(refused)
+            self._clock_ok = not refused
 
     def frame_processed(self, at: datetime, inferred: bool) -> None:
         """A frame went through the pipeline; ``inferred`` when the detector actually ran."""
@@ -126,6 +137,13 @@ class StreamHealth:
                 "last_error": self._last_error,
                 "last_error_at": _iso(self._last_error_at),
                 "reconnects": self._reconnects,
+                # frame time minus server time of the latest pushed frame; clock_ok is
+                # false while the camera's frames are refused for their time
+                "clock_offset_s": (
+                    None if self._clock_offset_s is None else round(self._clock_offset_s, 3)
+                ),
+                "clock_ok": self._clock_ok,
+                "frames_clock_refused": self._clock_refused,
             }
 
 

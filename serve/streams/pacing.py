@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 
 class Pacer:
@@ -29,3 +30,36 @@ class Pacer:
 
     def stop(self) -> None:
         self._stopped.set()
+
+
+class PushBudget:
+    """A token bucket per push camera: ``rate`` frames a second sustained, ``burst``
+    at once; ``take()`` returns 0 when a frame may go through, else the seconds until one
+    may (for ``Retry-After``).
+
+    >>> b = PushBudget(rate=1.0, burst=2, clock=lambda: 0.0)
+    >>> b.take(), b.take(), b.take()
+    (0.0, 0.0, 1.0)
+    """
+
+    def __init__(
+        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError(f"expected rate > 0 and burst >= 1, got {rate}, {burst}")
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._tokens = burst
+        self._at = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> float:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return 0.0
+            return (1.0 - self._tokens) / self.rate

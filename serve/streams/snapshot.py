@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from detector.errors import ImageDecodeError
 from detector.image import Image, decode_image
+from detector.image_header import ImageLimits
 from serve.streams.capture import redact
 from serve.streams.errors import SourceError
 from serve.streams.pacing import Pacer
@@ -75,7 +76,7 @@ class SnapshotReader:
                 f"{self._label}: reply larger than {MAX_SNAPSHOT_BYTES} bytes, not a snapshot"
             )
         try:
-            return decode_image(data)
+            return decode_image(data, limits=ImageLimits())
         except ImageDecodeError as e:
             shown = content_type or "no content type"
             raise SourceError(f"{self._label}: reply ({shown}) is not an image: {e}") from e

@@ -83,6 +83,10 @@ def test_tracker_handles_empty_frames() -> None:
         (((0, 0), (10, 10)), "at least 3 points"),
         (((0, 0), (10, 10), (20, 20)), "no area"),
         (((0, 0), (10, -1), (20, 0)), "non-negative"),
+        (((0, 0), (10, float("nan")), (20, 0)), "finite"),
+        (((0, 0), (10, float("inf")), (20, 0)), "finite"),
+        (((0, 0), (10, 1e12), (20, 0)), "at most 65535"),
+        (tuple((float(i % 7), float(i)) for i in range(1001)), "at most 1000 items"),
     ],
 )
 def test_bad_polygons_are_rejected_with_a_reason(polygon: object, message: str) -> None:

@@ -61,6 +61,8 @@ def service(
     if config is None:
         config = write_config(data_dir / "cameras.yaml")
     settings.setdefault("admin_token", ADMIN_TOKEN)
+    # tests replay minutes of frames in a second: no push rate limit unless a test sets one
+    settings.setdefault("push_rate", None)
     s = Settings(data_dir=data_dir, config=config, demo=False, **settings)
     app = create_app(s, detector=detector or marker_detector())
     base_url = "https://testserver" if https else "http://testserver"

@@ -225,14 +225,20 @@ def test_list_refuses_bad_arguments(cases: CaseRepo, kwargs: dict[str, Any], mat
         cases.list(**kwargs)
 
 
-def test_open_for_camera(cases: CaseRepo) -> None:
-    made = _seed(cases)
-    since = T0 + timedelta(minutes=1)
-    assert [c.id for c in cases.open_for_camera("cam-1", seen_since=since)] == [
-        made[3].id,
-        made[5].id,
-    ]
-    both = cases.open_for_camera("cam-1", statuses=("draft", "closed"), seen_since=since)
+def test_open_for_camera_is_judged_by_the_cameras_own_latest_sighting(cases: CaseRepo) -> None:
+    made = _seed(cases)  # cam-1: #1 closed seen 01:30, #3 and #5 drafts seen 03:30, 05:30
+    later = T0 + timedelta(days=400)  # the wall clock long after: still restored
+
+    def ids(**kw: object) -> list[int]:
+        return [c.id for c in cases.open_for_camera("cam-1", **kw)]  # type: ignore[arg-type]
+
+    assert ids(within=timedelta(minutes=3), until=later) == [made[3].id, made[5].id]
+    assert ids(within=timedelta(minutes=1), until=later) == [made[5].id]
+    both = cases.open_for_camera(
+        "cam-1", statuses=("draft", "closed"), within=timedelta(minutes=5), until=later
+    )
     assert [c.id for c in both] == [made[1].id, made[3].id, made[5].id]
-    assert cases.open_for_camera("cam-1", seen_since=T0 + timedelta(hours=1)) == []
     assert [e.kind for e in both[0].evidence] == ["annotated", "crop"]
+    # sightings after ``until`` (a camera clock that ran ahead) are not taken back
+    assert ids(within=timedelta(minutes=3), until=T0 + timedelta(minutes=4)) == [made[3].id]
+    assert ids(within=timedelta(minutes=3), until=T0) == []

@@ -28,6 +28,9 @@ def test_fresh_health_is_disconnected_and_empty() -> None:
         "last_error": None,
         "last_error_at": None,
         "reconnects": 0,
+        "clock_offset_s": None,
+        "clock_ok": True,
+        "frames_clock_refused": 0,
     }
 
 

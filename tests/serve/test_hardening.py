@@ -1,0 +1,112 @@
+"""Operations hardening: bounded decodes, trusted proxies, lockouts, configs, file modes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import stat
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from detector.image import decode_image
+from detector.image_header import ImageLimits
+from serve.cli import proxy_options
+from serve.config.cameras import CameraConfigError, load_cameras
+from serve.config.settings import Settings
+from serve.decoding import ImageDecoder
+from tests.serve.service import cases, push, service, write_config
+
+
+def test_decodes_run_off_the_event_loop_and_at_most_slots_at_once() -> None:
+    _, jpeg = cv2.imencode(".jpg", np.full((600, 800, 3), 90, np.uint8))
+    data = jpeg.tobytes()
+    running, most, threads = 0, 0, set()
+    lock = threading.Lock()
+
+    def decode(raw: bytes) -> tuple[int, int]:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+            threads.add(threading.get_ident())
+        time.sleep(0.02)  # hold the slot a little so overlaps would show
+        image = decode_image(raw)
+        with lock:
+            running -= 1
+        return image.shape[1], image.shape[0]
+
+    async def many() -> list[tuple[int, int]]:
+        decoder = ImageDecoder(ImageLimits(), slots=2)
+        return await asyncio.gather(*(decoder.decode(decode, data) for _ in range(8)))
+
+    loop_thread = threading.get_ident()
+    assert asyncio.run(many()) == [(800, 600)] * 8
+    assert most == 2 and loop_thread not in threads
+
+
+def test_no_forwarded_header_is_believed_unless_a_proxy_is_named() -> None:
+    assert proxy_options(Settings()) == {"proxy_headers": False}
+    named = proxy_options(Settings(trusted_proxies=["10.0.0.5"]))
+    assert named == {"proxy_headers": True, "forwarded_allow_ips": ["10.0.0.5"]}
+
+
+def test_a_strangers_wrong_passwords_do_not_lock_the_user_out(tmp_path: Path) -> None:
+    password = "a-long-and-good-password-42"
+    login = "/v1/auth/login"
+    with service(tmp_path, as_admin=False, admin_password=password) as attacker:
+        for _ in range(6):
+            r = attacker.post(
+                login,
+                json={"username": "admin", "password": "guess"},
+                # not believed without a trusted proxy: the attacker cannot pose elsewhere
+                headers={"x-forwarded-for": "198.51.100.7"},
+            )
+        assert r.status_code == 429 and "retry-after" in r.headers, r.text
+        right = {"username": "admin", "password": password}
+        assert attacker.post(login, json=right).status_code == 429  # that address waits
+        user = TestClient(attacker.app, client=("198.51.100.7", 40000))
+        r = user.post(login, json=right)
+        assert r.status_code == 200, r.text  # the user, from their own address, is in
+
+
+def test_an_empty_cameras_file_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "cameras.yaml"
+    path.write_text("# nothing yet\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        assert load_cameras(path) == []
+    assert "names no cameras" in caplog.text and str(path) in caplog.text
+
+
+def test_a_cameras_file_not_in_utf8_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "cameras.yaml"
+    path.write_bytes("- id: cam-01\n  name: 香港中路\n".encode("gbk"))
+    with pytest.raises(CameraConfigError, match=r"cameras\.yaml: not UTF-8 text"):
+        load_cameras(path)
+
+
+def test_the_database_and_evidence_are_private(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with service(data, write_config(tmp_path / "cameras.yaml")) as c:
+        for i in range(12):
+            push(c, i * 30.0, [("car", (200.0, 350.0, 300.0, 440.0))])
+        assert cases(c), "no case opened"
+
+    def mode(p: Path) -> int:
+        return stat.S_IMODE(p.stat().st_mode)
+
+    assert mode(data / "streetwatch.db") == 0o600
+    evidence = [p for p in (data / "evidence").rglob("*")]
+    assert evidence, "the case wrote no evidence"
+    for p in evidence:
+        assert mode(p) == (0o700 if p.is_dir() else 0o600), (p, oct(mode(p)))
+
+
+def test_anonymous_health_says_only_ok(tmp_path: Path) -> None:
+    with service(tmp_path, as_admin=False) as c:
+        assert c.get("/healthz").json() == {"status": "ok"}
