@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # Secure flag on the session cookie; default: on unless dev. Browsers keep Secure
     # cookies over plain HTTP only for localhost: set false to sign in over HTTP on a LAN
     secure_cookies: bool | None = None
+    # cameras added over the API may read local files and URLs on this machine or
+    # link-local addresses (the cameras file always may)
+    allow_local_sources: bool = False
     # addresses of reverse proxies whose X-Forwarded-For / -Proto headers are believed (the
     # client address for sign-in limits and logs); default: none, every header ignored
     trusted_proxies: list[str] = []

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Query, Response
 
+from serve.cameras.policy import SourcePolicyError, check_source, keep_secret, masked
 from serve.cameras.service import CameraExistsError, UnknownCameraError
 from serve.config.cameras import Camera
-from serve.routes.deps import ActorDep, CameraAuditDep, CamerasDep
+from serve.routes.deps import MAX_OFFSET, ActorDep, CameraAuditDep, CamerasDep, SettingsDep
 from serve.schemas.cameras import (
     CameraAuditEntry,
     CameraAuditPublic,
@@ -25,16 +26,26 @@ def _not_found(camera_id: str) -> HTTPException:
 
 
 @router.get("", response_model=CamerasPublic)
-def list_cameras(cameras: CamerasDep) -> CamerasPublic:
-    data = cameras.list()
-    return CamerasPublic(data=data, count=len(data))
+def list_cameras(
+    cameras: CamerasDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> CamerasPublic:
+    """A page of the cameras, in id order (passwords in source URLs shown as ***);
+    ``count`` is how many there are in all."""
+    data = sorted(cameras.list(), key=lambda c: c.id)
+    return CamerasPublic(data=[masked(c) for c in data[offset : offset + limit]], count=len(data))
 
 
 @router.post("", response_model=Camera, status_code=201)
-def create_camera(camera: Camera, cameras: CamerasDep) -> Camera:
-    """Add a camera; its stream starts at once (push cameras wait for frames)."""
+def create_camera(camera: Camera, cameras: CamerasDep, settings: SettingsDep) -> Camera:
+    """Add a camera; its stream starts at once (push cameras wait for frames). Local
+    files and URLs to this machine only where ``allow_local_sources`` is set."""
     try:
-        return cameras.create(camera)
+        check_source(camera, allow_local=settings.allow_local_sources)
+        return masked(cameras.create(camera))
+    except SourcePolicyError as e:
+        raise HTTPException(422, f"field 'source': {e}") from e
     except CameraExistsError as e:
         raise HTTPException(409, str(e)) from e
 
@@ -42,20 +53,27 @@ def create_camera(camera: Camera, cameras: CamerasDep) -> Camera:
 @router.get("/{camera_id}", response_model=Camera)
 def get_camera(camera_id: str, cameras: CamerasDep) -> Camera:
     try:
-        return cameras.get(camera_id)
+        return masked(cameras.get(camera_id))
     except UnknownCameraError as e:
         raise _not_found(camera_id) from e
 
 
 @router.put("/{camera_id}", response_model=Camera)
-def replace_camera(camera_id: str, camera: Camera, cameras: CamerasDep) -> Camera:
-    """Replace a camera's whole configuration; its stream and rules restart with it."""
+def replace_camera(
+    camera_id: str, camera: Camera, cameras: CamerasDep, settings: SettingsDep
+) -> Camera:
+    """Replace a camera's whole configuration; its stream and rules restart with it. A
+    source password sent back as the *** it was shown keeps the stored one."""
     if camera.id != camera_id:
         raise HTTPException(
             422, f"body id {camera.id!r} does not match the camera in the path {camera_id!r}"
         )
     try:
-        return cameras.replace(camera)
+        camera = keep_secret(camera, cameras.get(camera_id))
+        check_source(camera, allow_local=settings.allow_local_sources)
+        return masked(cameras.replace(camera))
+    except SourcePolicyError as e:
+        raise HTTPException(422, f"field 'source': {e}") from e
     except UnknownCameraError as e:
         raise _not_found(camera_id) from e
 

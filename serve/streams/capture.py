@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +34,30 @@ def redact(url: str) -> str:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_secrets(url: str) -> str:
+    """The URL with each ``${NAME}`` replaced by that environment variable, so a camera's
+    password need not be stored (``rtsp://admin:${CAM7_PASSWORD}@10.0.0.7/live``);
+    SourceError naming the variable when it is not set.
+
+    >>> os.environ["SW_DOCTEST_PW"] = "s3cret"
+    >>> expand_secrets("rtsp://admin:${SW_DOCTEST_PW}@10.0.0.7/live")
+    'rtsp://admin:s3cret@10.0.0.7/live'
+    """
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise SourceError(
+                f"{redact(url)}: environment variable {name} (named in the URL) is not set"
+            )
+        return os.environ[name]
+
+    return _ENV_REF.sub(value, url)
 
 
 def with_transport(options: str | None, transport: str) -> str:

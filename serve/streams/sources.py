@@ -12,7 +12,13 @@ import cv2
 from detector.errors import ImageDecodeError
 from detector.image import Image, load_image
 from serve.config.cameras import FileSource, MjpegSource, RtspSource, SnapshotSource
-from serve.streams.capture import CaptureSource, SafeCapture, open_capture, redact
+from serve.streams.capture import (
+    CaptureSource,
+    SafeCapture,
+    expand_secrets,
+    open_capture,
+    redact,
+)
 from serve.streams.errors import SourceError
 from serve.streams.pacing import Pacer
 from serve.streams.snapshot import SnapshotReader
@@ -52,14 +58,16 @@ def open_source(
     if isinstance(source, RtspSource | MjpegSource):
         transport = source.transport if isinstance(source, RtspSource) else None
         cap = open_capture(
-            source.url,
+            expand_secrets(source.url),
             transport=transport,
             open_timeout_s=open_timeout_s,
             read_timeout_s=read_timeout_s,
         )
         return CaptureSource(cap, f"{source.kind} {redact(source.url)}", read_timeout_s)
     if isinstance(source, SnapshotSource):
-        return SnapshotReader(source.url, timeout_s=source.timeout_s, interval_s=1.0 / sample_fps)
+        return SnapshotReader(
+            expand_secrets(source.url), timeout_s=source.timeout_s, interval_s=1.0 / sample_fps
+        )
     if source.path.is_dir():
         return FrameFolderReader(source.path, fps=source.fps, loop=source.loop)
     return VideoFileReader(source.path, fallback_fps=source.fps, loop=source.loop)

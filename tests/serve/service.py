@@ -63,6 +63,8 @@ def service(
     settings.setdefault("admin_token", ADMIN_TOKEN)
     # tests replay minutes of frames in a second: no push rate limit unless a test sets one
     settings.setdefault("push_rate", None)
+    # test streams (RTSP, MJPEG, snapshot servers) run on this machine
+    settings.setdefault("allow_local_sources", True)
     s = Settings(data_dir=data_dir, config=config, demo=False, **settings)
     app = create_app(s, detector=detector or marker_detector())
     base_url = "https://testserver" if https else "http://testserver"

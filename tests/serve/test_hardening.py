@@ -110,3 +110,67 @@ def test_the_database_and_evidence_are_private(tmp_path: Path) -> None:
 def test_anonymous_health_says_only_ok(tmp_path: Path) -> None:
     with service(tmp_path, as_admin=False) as c:
         assert c.get("/healthz").json() == {"status": "ok"}
+
+
+def _cam(source: dict[str, object], cam_id: str = "cam-src") -> dict[str, object]:
+    return {"id": cam_id, "source": source}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        {"kind": "file", "path": "/etc/shadow"},
+        {"kind": "snapshot", "url": "http://127.0.0.1:8000/openapi.json"},
+        {"kind": "snapshot", "url": "http://localhost/x.jpg"},
+        {"kind": "mjpeg", "url": "http://169.254.169.254/latest/meta-data/"},
+        {"kind": "rtsp", "url": "rtsp://[::1]:554/live"},
+        {"kind": "rtsp", "url": "rtsp://0.0.0.0/live"},
+    ],
+    ids=["file", "loopback", "localhost", "metadata", "ipv6-loopback", "unspecified"],
+)
+def test_local_sources_over_the_api_need_the_operators_leave(
+    tmp_path: Path, source: dict[str, object]
+) -> None:
+    with service(tmp_path, allow_local_sources=False) as c:
+        r = c.post("/v1/cameras", json=_cam(source))
+        assert r.status_code == 422 and "ALLOW_LOCAL_SOURCES" in r.json()["detail"], r.text
+        assert c.get("/v1/cameras/cam-src").status_code == 404
+        r = c.post("/v1/cameras", json=_cam({"kind": "rtsp", "url": "rtsp://10.0.0.7/live"}))
+        assert r.status_code == 201, r.text  # a camera on the LAN is fine
+
+
+def test_source_passwords_never_leave_and_survive_a_round_trip(tmp_path: Path) -> None:
+    url = "rtsp://admin:hunter2@10.0.0.7:554/live"
+    with service(tmp_path) as c:
+        created = c.post("/v1/cameras", json=_cam({"kind": "rtsp", "url": url})).json()
+        assert created["source"]["url"] == "rtsp://admin:***@10.0.0.7:554/live"
+        shown = c.get("/v1/cameras/cam-src").json()
+        listed = c.get("/v1/cameras").json()
+        assert "hunter2" not in str(shown) + str(listed)
+        shown["name"] = "renamed"
+        assert c.put("/v1/cameras/cam-src", json=shown).status_code == 200
+        kept = c.app.state.cameras.get("cam-src")  # type: ignore[attr-defined]
+        assert kept.source.url == url and kept.name == "renamed"
+        moved = {**shown, "source": {"kind": "rtsp", "url": "rtsp://admin:***@10.0.0.8/live"}}
+        r = c.put("/v1/cameras/cam-src", json=moved)
+        assert r.status_code == 422 and "send the password itself" in r.json()["detail"]
+
+
+def test_a_password_can_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from serve.streams.capture import expand_secrets
+    from serve.streams.errors import SourceError
+
+    monkeypatch.setenv("CAM7_PASSWORD", "hunter2")
+    assert expand_secrets("rtsp://a:${CAM7_PASSWORD}@h/x") == "rtsp://a:hunter2@h/x"
+    monkeypatch.delenv("CAM7_PASSWORD")
+    with pytest.raises(SourceError, match=r"CAM7_PASSWORD .* is not set"):
+        expand_secrets("rtsp://a:${CAM7_PASSWORD}@h/x")
+
+
+def test_the_camera_list_is_paged(tmp_path: Path) -> None:
+    with service(tmp_path) as c:
+        for i in range(5):
+            c.post("/v1/cameras", json=_cam({"kind": "push"}, f"cam-p{i}"))
+        page = c.get("/v1/cameras", params={"limit": 2, "offset": 1}).json()
+        assert page["count"] == 6 and [x["id"] for x in page["data"]] == ["cam-p0", "cam-p1"]
+        assert c.get("/v1/cameras", params={"limit": 501}).status_code == 422
