@@ -50,9 +50,10 @@ def free_port() -> int:
     return port
 
 
-def start_serve(data: Path, port: int, log: IO[str]) -> subprocess.Popen[bytes]:
+def start_serve(data: Path, port: int, log: IO[str], *extra: str) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "serve.cli", "serve", "--port", str(port), "--data-dir", str(data)],
+        [sys.executable, "-m", "serve.cli", "serve", "--port", str(port), "--data-dir", str(data),
+         *extra],
         cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "STREETWATCH_ADMIN_TOKEN": ADMIN_TOKEN},
     )  # fmt: skip
@@ -115,11 +116,19 @@ def test_serve_on_embedded_defaults_shows_demo_cases(tmp_path: Path) -> None:
 
 def test_a_killed_service_restarts_without_losing_or_duplicating_cases(tmp_path: Path) -> None:
     """SIGKILL mid-stream (no shutdown at all), then start again on the same data."""
+    killed_and_restarted(tmp_path)
+
+
+def test_the_same_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    killed_and_restarted(tmp_path, "--database", postgres_url)
+
+
+def killed_and_restarted(tmp_path: Path, *extra: str) -> None:
     data = tmp_path / "data"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with (tmp_path / "first.log").open("w+") as log:
-        proc = start_serve(data, port, log)
+        proc = start_serve(data, port, log, *extra)
         try:
             before = {c["id"]: c for c in wait_for_demo_cases(base)}
             assert len(before) == 3
@@ -128,7 +137,7 @@ def test_a_killed_service_restarts_without_losing_or_duplicating_cases(tmp_path:
             proc.kill()
             proc.wait()
     with (tmp_path / "second.log").open("w+") as log:
-        proc = start_serve(data, port, log)
+        proc = start_serve(data, port, log, *extra)
         try:
             time.sleep(45)  # most of a loop of the clip: every object is seen again
             after = {c["id"]: c for c in get(f"{base}/v1/cases")["data"]}
