@@ -42,6 +42,14 @@ class LoginThrottle:
         with self._lock:
             self._recent(key, now).append(now)
 
+    def clear(self, prefix: str) -> int:
+        """Forget the failures of every key that starts with ``prefix``; how many keys."""
+        with self._lock:
+            gone = [k for k in self._failures if k.startswith(prefix)]
+            for k in gone:
+                del self._failures[k]
+            return len(gone)
+
     def succeeded(self, key: str) -> None:
         with self._lock:
             self._failures.pop(key, None)

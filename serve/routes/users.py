@@ -49,6 +49,15 @@ def update_user(username: str, body: UserUpdate, auth: AuthDep) -> UserPublic:
     return UserPublic.from_record(user)
 
 
+@router.post("/{username}/unlock")
+def unlock_user(username: str, auth: AuthDep) -> dict[str, int]:
+    """End a sign-in lockout of this user now, from every address (it would end by
+    itself 5 minutes after the last wrong password)."""
+    if not any(u.username == username for u in auth.users.list()):
+        raise HTTPException(404, f"no user {username!r}")
+    return {"addresses_unlocked": auth.throttle_user.clear(f"user:{username.lower()}@")}
+
+
 @router.delete("/{username}", status_code=204)
 def delete_user(username: str, auth: AuthDep) -> Response:
     """Remove a user and end their sessions (disabling keeps the name for the audit log)."""

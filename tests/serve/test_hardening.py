@@ -20,7 +20,7 @@ from serve.cli import proxy_options
 from serve.config.cameras import CameraConfigError, load_cameras
 from serve.config.settings import Settings
 from serve.decoding import ImageDecoder
-from tests.serve.service import cases, push, service, write_config
+from tests.serve.service import ADMIN_TOKEN, cases, push, service, write_config
 
 
 def test_decodes_run_off_the_event_loop_and_at_most_slots_at_once() -> None:
@@ -73,6 +73,12 @@ def test_a_strangers_wrong_passwords_do_not_lock_the_user_out(tmp_path: Path) ->
         user = TestClient(attacker.app, client=("198.51.100.7", 40000))
         r = user.post(login, json=right)
         assert r.status_code == 200, r.text  # the user, from their own address, is in
+        # an admin can end the lockout at once
+        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        r = attacker.post("/v1/users/admin/unlock", headers=admin)
+        assert r.status_code == 200 and r.json() == {"addresses_unlocked": 1}, r.text
+        assert attacker.post(login, json=right).status_code == 200
+        assert attacker.post("/v1/users/nobody/unlock", headers=admin).status_code == 404
 
 
 def test_an_empty_cameras_file_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

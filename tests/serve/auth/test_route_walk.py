@@ -44,6 +44,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/v1/users"): ADMIN,
     ("PUT", "/v1/users/{username}"): ADMIN,
     ("DELETE", "/v1/users/{username}"): ADMIN,
+    ("POST", "/v1/users/{username}/unlock"): ADMIN,
     ("POST", "/v1/detect"): ENGINEER,
     ("GET", "/v1/cameras"): ENGINEER,  # source URLs may hold camera passwords
     ("POST", "/v1/cameras"): ENGINEER,
