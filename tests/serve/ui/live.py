@@ -75,6 +75,8 @@ def live_service(
         admin_token=ADMIN_TOKEN,
         # the session cookie over plain http://127.0.0.1
         secure_cookies=False,
+        # tests replay minutes of frames in seconds
+        push_rate=None,
     )
     app = create_app(settings, detector=marker_detector())
     with socket.socket() as s:
