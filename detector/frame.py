@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from detector.image import REDUCTIONS, Image, as_bgr, decode_image
-from detector.image_header import ImageLimits, encoded_size
+from detector.image_header import encoded_size
 
 
 class ScaledFrame:
@@ -47,14 +47,9 @@ class ScaledFrame:
         return cls(image, (image.shape[1], image.shape[0]))
 
     @classmethod
-    def decode(
-        cls, data: bytes, *, min_long_side: int, limits: ImageLimits | None = None
-    ) -> ScaledFrame:
+    def decode(cls, data: bytes, *, min_long_side: int) -> ScaledFrame:
         """Decode ``data`` at the strongest reduction whose longer side keeps
-        ``min_long_side`` pixels (JPEG only; anything else is decoded whole). With
-        ``limits`` the header is checked first (ImageRejectedError, nothing decoded)."""
-        if limits is not None and data:
-            limits.check(data)
+        ``min_long_side`` pixels (JPEG only; anything else is decoded whole)."""
         size = encoded_size(data)
         reduce = 1
         if size is not None and data.startswith(b"\xff\xd8"):

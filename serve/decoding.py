@@ -25,7 +25,6 @@ class ImageDecoder:
         if slots < 1:
             raise ValueError(f"expected at least 1 decode slot, got {slots}")
         self.limits = limits
-        self.slots = slots
         self._free = asyncio.Semaphore(slots)
 
     async def decode(self, decode: Callable[[bytes], T], data: bytes) -> T:
