@@ -77,7 +77,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
                 loaded, make_batcher(settings, app.state.metrics.batch_frames.observe)
             ),
             taxonomy=taxonomy,
-            cameras=CameraRepo(db),
+            cameras=CameraRepo(db, settings.secret_box()),
             cases=CaseRepo(db),
             evidence=evidence,
             metrics=app.state.metrics,

@@ -73,7 +73,9 @@ class CameraService:
         self._lock = threading.RLock()
 
     def start(self, configured: Sequence[Camera], origin: CameraOrigin = "file") -> None:
-        """Store the cameras from the config file (they win over stored ones), then run all."""
+        """Store the cameras from the config file (they win over stored ones), seal any
+        password stored in clear or with an old key, then run all."""
+        self.camera_repo.reseal()
         for camera in configured:
             self.camera_repo.upsert(camera, origin)
         for record in self.camera_repo.list():

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from detector.image_header import ImageLimits
+from serve.config.secret_box import SecretBox
 
 MIN_ADMIN_TOKEN_LENGTH = 24
 
@@ -83,6 +84,9 @@ class Settings(BaseSettings):
     # addresses of reverse proxies whose X-Forwarded-For / -Proto headers are believed (the
     # client address for sign-in limits and logs); default: none, every header ignored
     trusted_proxies: list[str] = []
+    # seals the passwords in camera source URLs in the database (Fernet keys, newest first,
+    # comma-separated); default: <data_dir>/secret.key, made on first start
+    secret_key: SecretStr | None = None
     # Authorization: Bearer <admin_token> acts as an admin on every API route (automation)
     admin_token: SecretStr | None = None
     # the first admin's password on first start; default: random, in <data_dir>/admin-password.txt
@@ -101,6 +105,18 @@ class Settings(BaseSettings):
                 f"{len(value.get_secret_value())}; make one with: "
                 "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
             )
+        return value
+
+    def secret_box(self) -> SecretBox:
+        """The box that seals camera passwords (makes <data_dir>/secret.key if needed)."""
+        key = self.secret_key.get_secret_value() if self.secret_key is not None else None
+        return SecretBox.from_settings(key, self.data_dir)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _usable_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            SecretBox.from_settings(value.get_secret_value(), Path())  # SecretKeyError
         return value
 
     @property

@@ -5,10 +5,12 @@ from __future__ import annotations
 import builtins
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from serve.config.cameras import Camera
+from serve.config.secret_box import SecretBox
 from serve.store.database import Database
 from serve.store.orm import CameraAuditRow, CameraRow
 from serve.store.records import (
@@ -22,21 +24,23 @@ logger = logging.getLogger(__name__)
 
 
 class CameraRepo:
-    """Cameras in ``db``, keyed by ``Camera.id``."""
+    """Cameras in ``db``, keyed by ``Camera.id``; passwords in source URLs are sealed with
+    ``box`` in the database (None: stored as given, for tools that hold no key)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, box: SecretBox | None = None) -> None:
         self._db = db
+        self._box = box
 
     def list(self) -> builtins.list[CameraRecord]:
         """Every camera, by id."""
         with self._db.session(write=False) as session:
             rows = session.scalars(select(CameraRow).order_by(CameraRow.id))
-            return [_camera_record(r) for r in rows]
+            return [self._record(r) for r in rows]
 
     def get(self, camera_id: str) -> CameraRecord | None:
         with self._db.session(write=False) as session:
             row = session.get(CameraRow, camera_id)
-            return None if row is None else _camera_record(row)
+            return None if row is None else self._record(row)
 
     def upsert(self, camera: Camera, origin: CameraOrigin) -> CameraRecord:
         """Store ``camera``, replacing the configuration of one with the same id.
@@ -46,7 +50,7 @@ class CameraRepo:
         if origin not in CAMERA_ORIGINS:
             raise ValueError(f"origin must be one of {list(CAMERA_ORIGINS)}, got {origin!r}")
         now = datetime.now(UTC)
-        config = camera.model_dump(mode="json")
+        config = self._sealed(camera.model_dump(mode="json"))
         with self._db.session() as session:
             row = session.get(CameraRow, camera.id, with_for_update=True)
             if row is None:
@@ -59,9 +63,39 @@ class CameraRepo:
                 row.origin = origin
                 row.updated_at = now
             session.flush()
-            record = _camera_record(row)
+            record = self._record(row)
         logger.debug("stored camera %s (from %s)", camera.id, origin)
         return record
+
+    def reseal(self) -> int:
+        """Seal every stored password that is in clear (stored before sealing, or by a tool
+        without the key) or sealed with an older key; how many cameras were rewritten."""
+        if self._box is None:
+            return 0
+        done = 0
+        with self._db.session() as session:
+            for row in session.scalars(select(CameraRow).with_for_update()):
+                url = _source_url(row.config)
+                if url is None or not self._box.stale(url):
+                    continue
+                row.config = self._sealed({**row.config, "source": {**row.config["source"]}})
+                done += 1
+        if done:
+            logger.info("sealed the source passwords of %d stored cameras", done)
+        return done
+
+    def _sealed(self, config: dict[str, Any]) -> dict[str, Any]:
+        url = _source_url(config)
+        if self._box is not None and url is not None:
+            config["source"]["url"] = self._box.seal(self._box.open(url))
+        return config
+
+    def _record(self, row: CameraRow) -> CameraRecord:
+        config = row.config
+        url = _source_url(config)
+        if self._box is not None and url is not None:
+            config = {**config, "source": {**config["source"], "url": self._box.open(url)}}
+        return _camera_record(row, config)
 
     def delete(self, camera_id: str) -> bool:
         """Forget the camera; its cases stay. False when there was no such camera."""
@@ -74,12 +108,18 @@ class CameraRepo:
         return True
 
 
-def _camera_record(row: CameraRow) -> CameraRecord:
+def _source_url(config: dict[str, Any]) -> str | None:
+    source = config.get("source")
+    url = source.get("url") if isinstance(source, dict) else None
+    return url if isinstance(url, str) else None
+
+
+def _camera_record(row: CameraRow, config: dict[str, Any]) -> CameraRecord:
     origin = next((o for o in CAMERA_ORIGINS if o == row.origin), None)
     if origin is None:
         raise ValueError(f"camera {row.id!r} has an unknown origin {row.origin!r} in the database")
     return CameraRecord(
-        camera=Camera.model_validate(row.config),
+        camera=Camera.model_validate(config),
         origin=origin,
         created_at=row.created_at,
         updated_at=row.updated_at,

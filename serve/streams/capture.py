@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from detector.image import Image, as_bgr
+from serve.config.secret_box import is_sealed
 from serve.streams.errors import SourceError
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,13 @@ def expand_secrets(url: str) -> str:
     >>> expand_secrets("rtsp://admin:${SW_DOCTEST_PW}@10.0.0.7/live")
     'rtsp://admin:s3cret@10.0.0.7/live'
     """
+
+    if is_sealed(url):
+        raise SourceError(
+            f"{redact(url)}: the password stored for this camera was sealed with another "
+            "secret key (STREETWATCH_SECRET_KEY or <data_dir>/secret.key was replaced); "
+            "put the old key back, or send the camera again with its password"
+        )
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
