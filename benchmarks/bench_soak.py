@@ -4,9 +4,11 @@
 
 Starts ``streetwatch serve`` (uvicorn, SQLite, the model, no demo) with ``--cameras``
 push cameras, each with a no-parking zone over the lower 60% of its 1280x720 frame
-(``illegal_parking`` dwell 20 s, clear after 30 s), and pushes one JPEG a second to
-every camera over HTTP with camera timestamps. Each camera shows one real street photo
-(../shared/datasets val photos; synthetic scenes where ../shared is absent) and moves to
+and an ad-prohibited zone over the upper half (parking: dwell 20 s; parking, ads and
+garbage clear after 30 s), and pushes one JPEG a second to every camera over HTTP with
+camera timestamps. Each camera shows one real street photo (12: 4 each of cars, garbage
+and shop-front ads from ../shared/datasets; synthetic scenes where ../shared is absent)
+and moves to
 the next photo every ``--switch-s`` seconds, so cases open and their violations end all
 the time. It samples the server's RSS every 10 s and reports:
 
@@ -41,15 +43,18 @@ from typing import Any
 
 import cv2
 import httpx
+import numpy as np
 import psutil
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
-from bench_cameras import photos  # noqa: E402  (a sibling script, not a package)
+from bench_cameras import fit, photos  # noqa: E402  (a sibling script, not a package)
 
 T0 = dt.datetime(2026, 11, 23, 0, 0, tzinfo=dt.UTC)
-ZONE = [[0, 288], [1280, 288], [1280, 720], [0, 720]]
+LOWER = [[0, 288], [1280, 288], [1280, 720], [0, 720]]
+UPPER = [[0, 0], [1280, 0], [1280, 360], [0, 360]]
+SOURCES = ("vehicles", "garbage", "facade-ads")
 
 
 def camera(i: int) -> dict[str, Any]:
@@ -57,9 +62,31 @@ def camera(i: int) -> dict[str, Any]:
         "id": f"soak-{i:03d}",
         "source": {"kind": "push"},
         "sample_fps": 1.0,
-        "zones": [{"id": "np", "type": "no_parking", "polygon": ZONE}],
-        "rules": {"illegal_parking": {"dwell_s": 20, "clear_after_s": 30}},
+        "zones": [
+            {"id": "np", "type": "no_parking", "polygon": LOWER},
+            {"id": "ads", "type": "ad_prohibited", "polygon": UPPER},
+        ],
+        "rules": {
+            "illegal_parking": {"dwell_s": 20, "clear_after_s": 30},
+            "illegal_ad": {"clear_after_s": 30},
+            "exposed_garbage": {"clear_after_s": 30},
+        },
     }
+
+
+def street_photos(count: int) -> list[Any]:
+    """``count`` real photos at 1280x720, the same number from each ../shared source
+    (cars, garbage, shop-front ads: each opens cases under ``camera``'s rules);
+    synthetic scenes where ../shared is absent."""
+    shared = REPO.parent / "shared" / "datasets"
+    rng = np.random.default_rng(0)
+    picked: list[Path] = []
+    for name in SOURCES:
+        paths = sorted((shared / name).rglob("*.jpg"))
+        picked += [paths[i] for i in rng.permutation(len(paths))[: count // len(SOURCES)]]
+    if len(picked) < count:
+        return photos(count)  # synthetic scenes
+    return [fit(cv2.imread(str(p), cv2.IMREAD_COLOR)) for p in picked]
 
 
 def free_port() -> int:
@@ -100,7 +127,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=REPO / "models" / "current")
     args = parser.parse_args()
 
-    images = photos(12)
+    images = street_photos(12)
     jpegs = [cv2.imencode(".jpg", im, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes() for im in images]
     token = secrets.token_urlsafe(32)
     with tempfile.TemporaryDirectory() as tmp:

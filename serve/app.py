@@ -146,7 +146,9 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = Metrics()
     app.state.decoder = ImageDecoder(settings.image_limits, settings.decode_slots)
-    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_upload_bytes, timeout_s=settings.body_timeout_s
+    )
     # who may call what: each router is included with its rule (the accounts' routers and
     # the pages carry their own); tests/serve/auth/test_route_walk.py holds every route to it
     reviewer, engineer = [Depends(require_reviewer)], [Depends(require_engineer)]

@@ -52,6 +52,15 @@ def _detect(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options: forwarded headers (``proxy_options``) and connection limits."""
+    return {
+        **proxy_options(settings),
+        "limit_concurrency": settings.max_connections,
+        "timeout_keep_alive": settings.keep_alive_s,
+    }
+
+
 def proxy_options(settings: Settings) -> dict[str, Any]:
     """uvicorn's forwarded-header options: only the configured proxies are believed
     (uvicorn alone would believe X-Forwarded-For from 127.0.0.1)."""
@@ -95,7 +104,7 @@ def _serve(args: argparse.Namespace) -> int:
         ),
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **proxy_options(settings))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **server_options(settings))
     return 0
 
 

@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     batch_frames: int = Field(8, ge=1, le=64)
     batch_wait_ms: float = Field(0.0, ge=0.0, le=1000.0)
     max_upload_bytes: int = 20 * 1024 * 1024
+    # a request's body must arrive within this long (408 otherwise: slow or dead clients)
+    body_timeout_s: float = Field(60.0, gt=0.0, le=3600.0)
+    # connections and requests served at once (503 beyond); an idle keep-alive
+    # connection is closed after keep_alive_s
+    max_connections: int = Field(1000, ge=1, le=100_000)
+    keep_alive_s: float = Field(5.0, gt=0.0, le=300.0)
     # untrusted images (uploads, pushed frames, snapshots): checked from the header before
     # decoding; one decode takes at most max_image_pixels x 3 bytes, decode_slots at once
     max_image_pixels: int = Field(40_000_000, ge=1, le=400_000_000)

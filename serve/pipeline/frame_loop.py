@@ -101,6 +101,8 @@ class CameraPipeline:
             min_changed=camera.motion.min_changed, recheck_s=camera.motion.recheck_s
         )
         self.last_frame_at: dt.datetime | None = None
+        # how far the camera's clock was from the server's at its last stamped frame
+        self._clock_offset = dt.timedelta(0)
         self._lock = threading.Lock()
         self._last_detections = Detections.empty()
         maker = EvidenceMaker(camera, taxonomy, evidence)
@@ -182,6 +184,8 @@ class CameraPipeline:
         ahead = offset > self.max_clock_ahead_s
         unset = at < EARLIEST_FRAME
         self.health.clock_offset(offset, refused=ahead or unset)
+        if not (ahead or unset):
+            self._clock_offset = at - now
         if ahead or unset:
             self.metrics.frame_errors.labels(self.camera.id, "clock").inc()
             what = (
@@ -194,6 +198,15 @@ class CameraPipeline:
                 f"frame time {at.isoformat()} is {what}; fix the camera's clock (NTP) or "
                 "leave 'timestamp' out to stamp frames on arrival"
             )
+
+    def arrival_time(self, now: dt.datetime) -> dt.datetime:
+        """The time for a pushed frame sent without one: ``now`` on the camera's own clock
+        (its offset at its last stamped frame), never before its last frame, so one
+        unstamped frame from a camera whose clock lags does not refuse all that follow."""
+        at = now + self._clock_offset
+        with self._lock:
+            last = self.last_frame_at
+        return at if last is None or at >= last else last
 
     def decode(self, data: bytes) -> ScaledFrame:
         """A pushed frame's bytes, decoded as small as the model and the scene baseline allow

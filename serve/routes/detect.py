@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, UploadFile
+from fastapi import APIRouter, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from serve.routes.deps import DecoderDep, ModelsDep, SettingsDep
@@ -14,10 +14,14 @@ router = APIRouter(tags=["detect"])
 
 @router.post("/detect", response_model=DetectResponse)
 async def detect(
-    image: UploadFile, models: ModelsDep, settings: SettingsDep, decoder: DecoderDep
+    request: Request,
+    image: UploadFile,
+    models: ModelsDep,
+    settings: SettingsDep,
+    decoder: DecoderDep,
 ) -> DetectResponse:
     """Detect objects in one image (multipart field ``image``: JPEG, PNG, WebP or BMP)."""
-    frame = await read_image(image, settings.max_upload_bytes, decoder)
+    frame = await read_image(request, image, settings.max_upload_bytes, decoder)
     detector = models.current
     detections = await run_in_threadpool(detector.detect, frame)
     return DetectResponse(

@@ -8,7 +8,7 @@ import time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, HTTPException, UploadFile
+from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from detector.errors import ImageDecodeError
@@ -84,6 +84,7 @@ def _opened(result: FrameResult, key: int) -> int | None:
 
 @router.post("/{camera_id}/frames", response_model=FramePublic)
 async def push_frame(
+    request: Request,
     camera_id: str,
     image: UploadFile,
     cameras: CamerasDep,
@@ -91,7 +92,11 @@ async def push_frame(
     metrics: MetricsDep,
     decoder: DecoderDep,
     timestamp: Annotated[
-        str | None, Form(description="ISO-8601 or epoch seconds; default: when received")
+        str | None,
+        Form(
+            description="ISO-8601 or epoch seconds; default: when received, on the "
+            "camera's clock as its last stamped frame showed it"
+        ),
     ] = None,
 ) -> FramePublic:
     """Process one frame synchronously: detections, the violations it advanced, and the
@@ -120,12 +125,16 @@ async def push_frame(
             f"{budget.burst:g} at once",
             headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
+    now = dt.datetime.now(dt.UTC)
     try:
-        at = parse_timestamp(timestamp, camera.tz)
-        pipeline.admit_time(at, dt.datetime.now(dt.UTC))
+        if timestamp is None or not timestamp.strip():
+            at = pipeline.arrival_time(now)
+        else:
+            at = parse_timestamp(timestamp, camera.tz)
+            pipeline.admit_time(at, now)
     except ValueError as e:  # FrameClockError too: the camera's clock does not move
         raise HTTPException(422, f"field 'timestamp': {e}") from e
-    data = await read_bytes(image, settings.max_upload_bytes)
+    data = await read_bytes(request, image, settings.max_upload_bytes)
     started = time.perf_counter()
     try:
         # at the size the model and the scene baseline need; full size only for evidence
