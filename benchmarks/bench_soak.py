@@ -95,11 +95,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data: Path, cameras: int, model: Path, token: str) -> tuple[Any, str]:
+def start_server(
+    data: Path, cameras: int, model: Path, token: str, extra_env: dict[str, str]
+) -> tuple[Any, str]:
     config = data / "cameras.yaml"
     config.write_text(yaml.safe_dump([camera(i) for i in range(cameras)]), encoding="utf-8")
     port = free_port()
     env = {**os.environ, "STREETWATCH_ADMIN_TOKEN": token, "STREETWATCH_ADMIN_PASSWORD": token}
+    env.update(extra_env)
     cmd = [str(Path(sys.executable).parent / "streetwatch"), "serve", "--host", "127.0.0.1"]
     cmd += ["--port", str(port), "--data-dir", str(data), "--config", str(config)]
     cmd += ["--model", str(model), "--no-demo"]
@@ -125,19 +128,28 @@ def main() -> None:
     parser.add_argument("--warmup-min", type=float, default=5.0)
     parser.add_argument("--switch-s", type=int, default=60)
     parser.add_argument("--model", type=Path, default=REPO / "models" / "current")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an environment variable for the server (e.g. MALLOC_ARENA_MAX=2); repeatable",
+    )
     args = parser.parse_args()
+    extra_env = dict(item.split("=", 1) for item in args.server_env)
 
     images = street_photos(12)
     jpegs = [cv2.imencode(".jpg", im, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes() for im in images]
     token = secrets.token_urlsafe(32)
     with tempfile.TemporaryDirectory() as tmp:
-        proc, base = start_server(Path(tmp), args.cameras, args.model, token)
+        proc, base = start_server(Path(tmp), args.cameras, args.model, token, extra_env)
         server = psutil.Process(proc.pid)
         time.sleep(5)
         idle = server.memory_info().rss
         rss: list[tuple[float, int]] = []
         latencies: list[float] = []
         codes: dict[int, int] = {}
+        events = {"cases_opened": 0, "violations_ended": 0}
         lock = threading.Lock()
         headers = {"Authorization": f"Bearer {token}"}
         client = httpx.Client(base_url=base, headers=headers, timeout=30.0)
@@ -153,9 +165,14 @@ def main() -> None:
                     data={"timestamp": at.isoformat()},
                 )
                 code = r.status_code
+                body = r.json() if code == 200 else {}
             except httpx.HTTPError:
-                code = 0
+                code, body = 0, {}
+            opened = len(body.get("cases_opened", []))
+            ended = sum(v["state"] == "ended" for v in body.get("violations", []))
             with lock:
+                events["cases_opened"] += opened
+                events["violations_ended"] += ended
                 latencies.append(time.perf_counter() - started)
                 codes[code] = codes.get(code, 0) + 1
 
@@ -202,6 +219,8 @@ def main() -> None:
         "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1),
         "status": {str(k): v for k, v in sorted(codes.items())},
         "cases": opened,
+        **events,
+        "server_env": extra_env,
         "rss_series_mib": [(round(t), round(r / mib, 1)) for t, r in rss],
     }
     results = REPO / "benchmarks" / "results"

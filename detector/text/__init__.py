@@ -1,0 +1,1 @@
+"""Text in camera frames: reading it (OCR) and the phone numbers flyers print."""
