@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 
 from detector.model import Detector
 from detector.taxonomy import load_taxonomy
+from detector.text.reader import TextReader
 from serve.auth.access import (
     require_engineer,
     require_frame_pusher,
@@ -30,6 +31,7 @@ from serve.metrics import Metrics
 from serve.model_watch import start_model_watch
 from serve.models import ModelHolder, load_detector, make_batcher
 from serve.overdue import OverdueWatcher
+from serve.pipeline.text_worker import TextWorker
 from serve.routes import (
     auth,
     camera_keys,
@@ -87,6 +89,9 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
             max_clock_ahead_s=settings.max_clock_ahead_s,
             push_limit=settings.push_limit,
             scene_dir=settings.data_dir / "scene",
+            text_worker=TextWorker(
+                TextReader(threads=settings.ocr_threads), queue_size=settings.ocr_queue
+            ),
         )
         app.state.models = service.models
         app.state.taxonomy = taxonomy

@@ -106,8 +106,8 @@ class FlyerRule:
     """When a block of text on a wall is a flyer (see the module's docstring)."""
 
     min_confidence: float = 0.8
-    max_area: float = 0.03
-    max_line_height: float = 0.045
+    max_area: float = 0.05
+    max_line_height: float = 0.07
     max_single_line_aspect: float = 10.0
 
     def judge(

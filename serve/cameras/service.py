@@ -14,6 +14,7 @@ from serve.evidence.files import EvidenceFiles
 from serve.metrics import Metrics
 from serve.models import ModelHolder
 from serve.pipeline import CameraPipeline
+from serve.pipeline.text_worker import TextWorker
 from serve.store.cameras import CameraRepo
 from serve.store.cases import CaseRepo
 from serve.store.records import CameraOrigin
@@ -55,8 +56,10 @@ class CameraService:
         max_clock_ahead_s: float = 300.0,
         push_limit: tuple[float, float] | None = None,
         scene_dir: Path | None = None,
+        text_worker: TextWorker | None = None,
     ) -> None:
         self.scene_dir = scene_dir
+        self.text_worker = text_worker
         self.reinspect_checks = reinspect_checks
         self.reinspect_interval_s = reinspect_interval_s
         self.max_clock_ahead_s = max_clock_ahead_s
@@ -83,6 +86,8 @@ class CameraService:
 
     def stop(self) -> None:
         self.streams.stop_all()
+        if self.text_worker is not None:
+            self.text_worker.stop()
         with self._lock:
             for pipeline in self._pipelines.values():
                 pipeline.close()
@@ -168,6 +173,7 @@ class CameraService:
             max_clock_ahead_s=self.max_clock_ahead_s,
             push_limit=self.push_limit,
             scene_dir=self.scene_dir,
+            text_worker=self.text_worker,
         )
         restored = pipeline.restore(dt.datetime.now(dt.UTC))
         with self._lock:

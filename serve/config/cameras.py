@@ -86,6 +86,19 @@ class SceneSettings(_Strict):
     still_interval_s: float = Field(10.0, gt=0, le=60)
 
 
+class TextSettings(_Strict):
+    """The text signal: flyers found by their print and phone number (OCR). It reads only
+    inside ``wall`` and ``ad_prohibited`` zones: each zone whole every ``sweep_s`` of
+    camera time, and the detector's flyer/ad boxes and the scene baseline's new objects
+    there at most once each ``recheck_s``. A flyer is a case once read ``confirm_reads``
+    times at the same place (a leaflet someone holds up is not)."""
+
+    enabled: bool = True
+    sweep_s: float = Field(300.0, ge=10.0, le=86400.0)
+    recheck_s: float = Field(600.0, ge=10.0, le=86400.0)
+    confirm_reads: int = Field(2, ge=1, le=10)
+
+
 class InferenceSettings(_Strict):
     """How the detector looks at this camera's frames. ``tiles`` (rows, cols) also runs it
     on overlapping tiles of each frame, for small distant objects on a large frame; it
@@ -119,6 +132,7 @@ class Camera(_Strict):
     motion: MotionConfig = Field(default_factory=MotionConfig)
     scene: SceneSettings = Field(default_factory=SceneSettings)
     inference: InferenceSettings = Field(default_factory=InferenceSettings)
+    text: TextSettings = Field(default_factory=TextSettings)
 
     @field_validator("timezone")
     @classmethod

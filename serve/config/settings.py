@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     min_image_side: int = Field(16, ge=1, le=4096)
     max_image_aspect: float = Field(8.0, ge=1.0, le=100.0)
     decode_slots: int = Field(2, ge=1, le=64)
+    # the text signal (flyers' phone numbers): OCR threads (one reader for all cameras)
+    # and the reads that may wait for it (more are asked for again later)
+    ocr_threads: int = Field(1, ge=1, le=16)
+    ocr_queue: int = Field(16, ge=1, le=1000)
     # accounts and access. dev: development mode (session cookies also over plain HTTP)
     dev: bool = False
     # Secure flag on the session cookie; default: on unless dev. Browsers keep Secure

@@ -20,6 +20,7 @@ from serve.config.cameras import Camera
 from serve.metrics import Metrics
 from serve.pipeline.evidence import EvidenceMaker, Item
 from serve.store.cases import CaseRepo
+from serve.store.readings import Reading
 from serve.store.records import CaseRecord, NewCase, Signal
 
 logger = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ class CaseWriter:
         zone_id: str | None,
         responsible: str | None,
         info: ModelInfo,
+        reading: Reading | None = None,
     ) -> CaseRecord:
         """Write the evidence files, then the case that names them (one per violation)."""
         key = f"{self.camera.id}-{at.strftime('%Y%m%d')}-{uuid.uuid4().hex[:12]}"
@@ -190,6 +192,7 @@ class CaseWriter:
                 timezone=self.camera.timezone,
                 model_name=info.name,
                 model_version=info.version,
+                reading=reading,
             ),
             self.evidence.write(key, items),
         )

@@ -35,12 +35,15 @@ from serve.evidence.files import EvidenceFiles
 from serve.evidence.render import encode_jpeg
 from serve.metrics import Metrics
 from serve.models import ModelHolder
+from serve.pipeline.camera_clock import CameraClock
 from serve.pipeline.case_writer import CaseWriter
 from serve.pipeline.evidence import EvidenceMaker
 from serve.pipeline.reinspection import Reinspector
 from serve.pipeline.result import FrameOutOfOrderError, FrameResult
 from serve.pipeline.scene_cases import SceneCases
 from serve.pipeline.suppression import SuppressionFilter
+from serve.pipeline.text_cases import TextCases
+from serve.pipeline.text_worker import TextWorker
 from serve.pipeline.timing import StageClock
 from serve.scene import SceneWatch
 from serve.store.cases import CaseRepo
@@ -50,13 +53,6 @@ from serve.streams.pacing import PushBudget
 from serve.workflow import WATCHED
 
 logger = logging.getLogger(__name__)
-
-# the earliest frame time taken: before it, the camera's clock was never set (1970)
-EARLIEST_FRAME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-
-
-class FrameClockError(ValueError):
-    """A frame stamped too far ahead of the server's clock, or before any clock was set."""
 
 
 class CameraPipeline:
@@ -78,6 +74,7 @@ class CameraPipeline:
         scene_dir: Path | None = None,
         max_clock_ahead_s: float = 300.0,
         push_limit: tuple[float, float] | None = None,
+        text_worker: TextWorker | None = None,
     ) -> None:
         self.camera = camera
         self.max_clock_ahead_s = max_clock_ahead_s
@@ -101,8 +98,7 @@ class CameraPipeline:
             min_changed=camera.motion.min_changed, recheck_s=camera.motion.recheck_s
         )
         self.last_frame_at: dt.datetime | None = None
-        # how far the camera's clock was from the server's at its last stamped frame
-        self._clock_offset = dt.timedelta(0)
+        self.clock = CameraClock(camera.id, max_clock_ahead_s, metrics)
         self._lock = threading.Lock()
         self._last_detections = Detections.empty()
         maker = EvidenceMaker(camera, taxonomy, evidence)
@@ -127,6 +123,17 @@ class CameraPipeline:
             metrics=metrics,
             report=self._report,
         )
+        self.text = TextCases(
+            camera,
+            text_worker,
+            cases=cases,
+            writer=self.writer,
+            evidence=maker,
+            metrics=metrics,
+            report=self._report,
+            case_here=self.scene.case_here,
+        )
+        self.scene.others = self.text.places
         self.reinspector = Reinspector(
             camera,
             taxonomy=taxonomy,
@@ -155,6 +162,7 @@ class CameraPipeline:
             return 0
         latest = max(r.last_seen for r in records)
         self.scene.restore(records)
+        self.text.restore(records)
         self.engine.restore(
             [
                 OpenViolation(
@@ -176,37 +184,15 @@ class CameraPipeline:
         return len(records)
 
     def admit_time(self, at: dt.datetime, now: dt.datetime) -> None:
-        """Check a pushed frame's time against the server's clock ``now`` before anything
-        else: FrameClockError (the camera's clock does not move, nothing is lost) for a
-        time more than ``max_clock_ahead_s`` ahead or before 2000; either way the health
-        shows how far the camera's clock is off."""
-        offset = (at - now).total_seconds()
-        ahead = offset > self.max_clock_ahead_s
-        unset = at < EARLIEST_FRAME
-        self.health.clock_offset(offset, refused=ahead or unset)
-        if not (ahead or unset):
-            self._clock_offset = at - now
-        if ahead or unset:
-            self.metrics.frame_errors.labels(self.camera.id, "clock").inc()
-            what = (
-                f"{offset:.0f} s ahead of the server's clock ({now.isoformat()}), more than "
-                f"the {self.max_clock_ahead_s:g} s allowed"
-                if ahead
-                else "before 2000-01-01: the camera's clock looks unset"
-            )
-            raise FrameClockError(
-                f"frame time {at.isoformat()} is {what}; fix the camera's clock (NTP) or "
-                "leave 'timestamp' out to stamp frames on arrival"
-            )
+        """FrameClockError for a pushed frame's time the camera's clock cannot have
+        (``CameraClock.admit``); the health shows the offset either way."""
+        self.clock.admit(at, now, self.health)
 
     def arrival_time(self, now: dt.datetime) -> dt.datetime:
-        """The time for a pushed frame sent without one: ``now`` on the camera's own clock
-        (its offset at its last stamped frame), never before its last frame, so one
-        unstamped frame from a camera whose clock lags does not refuse all that follow."""
-        at = now + self._clock_offset
+        """The time for a pushed frame sent without one (``CameraClock.arrival``)."""
         with self._lock:
             last = self.last_frame_at
-        return at if last is None or at >= last else last
+        return self.clock.arrival(now, last)
 
     def decode(self, data: bytes) -> ScaledFrame:
         """A pushed frame's bytes, decoded as small as the model and the scene baseline allow
@@ -287,6 +273,7 @@ class CameraPipeline:
             # nothing moved since the last inference: its detections still explain the scene
             with clock("cases"):
                 self.scene.handle(scene, frame, at, result, self._last_detections, detector.info)
+                self._text(frame, at, result, self._last_detections, detector.info)
                 self._flush(at)
             self.health.frame_processed(at, inferred=False)
             self.metrics.frames_processed.labels(self.camera.id, "false").inc()
@@ -305,11 +292,26 @@ class CameraPipeline:
             for event in events:
                 self._handle(event, frame, at, result, detector.info)
             self.scene.handle(scene, frame, at, result, tracked, detector.info)
+            self._text(frame, at, result, tracked, detector.info)
             self._flush(at)
             self._reinspect(events, result, frame, at)
         self.health.frame_processed(at, inferred=True)
         self.metrics.frames_processed.labels(self.camera.id, "true").inc()
         return result
+
+    def _text(
+        self,
+        frame: ScaledFrame,
+        at: dt.datetime,
+        result: FrameResult,
+        tracked: Detections,
+        info: ModelInfo,
+    ) -> None:
+        """The text signal: reads that came back become cases; new reads are asked for."""
+        if not self.text.active:
+            return
+        self.text.collect(result, info)
+        self.text.schedule(frame, at, tracked, result.names, result.scene)
 
     def _flush(self, at: dt.datetime) -> None:
         try:

@@ -87,6 +87,8 @@ class SceneCases:
         self.report = report  # tells the camera's health what went wrong
         self._keys: dict[int, int | None] = {}  # scene candidate -> its case (None: no case)
         self._open: dict[int, tuple[Box, str]] = {}  # case -> box, violation
+        # another signal's open cases and their boxes (the text signal's flyers)
+        self.others: Callable[[], list[tuple[int, Box]]] = list
 
     def restore(self, records: list[CaseRecord]) -> None:
         """Take back the open cases the scene baseline found (or helped find)."""
@@ -174,7 +176,8 @@ class SceneCases:
     def identify(self, event: ViolationEvent, at: dt.datetime) -> int | None:
         """The detector now recognises an object that already is a scene case: that case
         (named by the detector if no reviewer has named it yet), not a second one."""
-        for case_id, (box, violation) in self._open.items():
+        flyers = [(case_id, (box, "illegal_ad")) for case_id, box in self.others()]
+        for case_id, (box, violation) in [*self._open.items(), *flyers]:
             if violation not in (SCENE_VIOLATION, event.violation):
                 continue
             if not same_object(event.box, box):
@@ -197,10 +200,11 @@ class SceneCases:
     def _engine_holds(self, case_id: int) -> bool:
         return any(c.case_id == case_id for c in self.engine.candidates.values())
 
-    def _case_here(self, box: Box) -> int | None:
+    def case_here(self, box: Box) -> int | None:
         """An open case of this camera whose box is this place (same object)."""
         held = [(c.case_id, c.box) for c in self.engine.candidates.values() if c.case_id]
         held += [(case_id, b) for case_id, (b, _) in self._open.items()]
+        held += self.others()
         for case_id, other in held:
             if case_id is not None and same_object(box, other):
                 return case_id
@@ -215,7 +219,7 @@ class SceneCases:
         detections: Detections,
         info: ModelInfo,
     ) -> None:
-        if (case_id := self._case_here(event.box)) is not None:
+        if (case_id := self.case_here(event.box)) is not None:
             self._keys[event.key] = case_id
             record, _ = self.cases.update(case_id, last_seen=at, signal="scene")
             self._open.setdefault(case_id, (record.box, record.violation))

@@ -23,6 +23,7 @@ SIGNAL_NAMES: dict[str, tuple[str, str]] = {
     "detector": ("目标检测", "Object detector"),
     "scene": ("场景变化", "Scene change"),
     "both": ("检测与场景一致", "Detector and scene agree"),
+    "ocr": ("文字识别", "Text (OCR)"),
 }
 UNNAMED = ("待识别", "Not named yet")
 

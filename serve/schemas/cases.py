@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from detector.taxonomy import Taxonomy
+from detector.text.phones import Phone, PhoneKind
 from serve.store.records import CaseRecord
 from serve.workflow import CaseStatus
 
@@ -31,6 +32,25 @@ class EvidencePublic(BaseModel):
     height: int
     size: int
     taken_at: dt.datetime
+
+
+class PhonePublic(BaseModel):
+    """A phone number the case's object prints (flyers): ``number`` as the ledger keys it
+    (digits), ``display`` as people write it, ``read_as`` the OCR's reading when a
+    reviewer corrected it."""
+
+    number: str
+    display: str
+    kind: str
+    printed: str
+    confidence: float
+    read_as: str | None
+
+
+class TextLinePublic(BaseModel):
+    text: str
+    confidence: float
+    box: list[float]
 
 
 class CasePublic(BaseModel):
@@ -66,6 +86,9 @@ class CasePublic(BaseModel):
     cleared_at: dt.datetime | None
     closed_at: dt.datetime | None
     overdue: bool
+    # what the text signal read (flyers); empty for other cases
+    phones: list[PhonePublic] = []
+    text: list[TextLinePublic] = []
 
     @classmethod
     def from_record(cls, record: CaseRecord, taxonomy: Taxonomy) -> CasePublic:
@@ -124,7 +147,26 @@ class CasePublic(BaseModel):
             cleared_at=maybe(record.cleared_at),
             closed_at=maybe(record.closed_at),
             overdue=record.overdue,
+            phones=[
+                PhonePublic(
+                    number=p.number,
+                    display=Phone(p.number, _kind(p.kind), p.printed).display,
+                    kind=p.kind,
+                    printed=p.printed,
+                    confidence=p.confidence,
+                    read_as=p.read_as,
+                )
+                for p in (record.reading.phones if record.reading else ())
+            ],
+            text=[
+                TextLinePublic(text=ln.text, confidence=ln.confidence, box=list(ln.box))
+                for ln in (record.reading.lines if record.reading else ())
+            ],
         )
+
+
+def _kind(kind: str) -> PhoneKind:
+    return "mobile" if kind == "mobile" else "service" if kind == "service" else "landline"
 
 
 class CasesPublic(BaseModel):

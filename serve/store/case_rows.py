@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from serve.store.orm import CaseAuditRow, CaseRow, EvidenceRow
+from serve.store.readings import Reading
 from serve.store.records import (
     EVIDENCE_KINDS,
     CaseRecord,
@@ -145,4 +146,5 @@ def case_record(row: CaseRow) -> CaseRecord:
         cleared_at=row.cleared_at,
         closed_at=row.closed_at,
         overdue=row.overdue,
+        reading=Reading.from_json(row.reading),
     )

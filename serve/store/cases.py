@@ -21,6 +21,8 @@ from serve.store.case_rows import (
 )
 from serve.store.database import Database
 from serve.store.orm import CaseAuditRow, CaseRow
+from serve.store.phones import PhoneRepo
+from serve.store.readings import phone_rows
 from serve.store.records import (
     REJECT_REASONS,
     AuditRecord,
@@ -53,6 +55,7 @@ class CaseRepo:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.phones = PhoneRepo(db)
 
     def create(self, new: NewCase, evidence: Sequence[EvidenceIn] = ()) -> CaseRecord:
         check_unique_kinds(evidence)
@@ -83,9 +86,12 @@ class CaseRepo:
                 detected_label=new.label,
                 detected_box=list(check_box(new.box)),
                 evidence=[evidence_row(e, now) for e in evidence],
+                reading=new.reading.to_json() if new.reading else None,
             )
             session.add(row)
             session.flush()
+            if new.reading:
+                session.add_all(phone_rows(row.id, new.reading))
             session.add(audit_row(row.id, now, "system", "opened", None, new.status))
             record = case_record(row)
         logger.debug("created case %d (%s on %s)", record.id, new.violation, new.camera_id)
@@ -131,7 +137,8 @@ class CaseRepo:
                     row.box = list(checked_box)
             if dwell_reached_at is not None and row.dwell_reached_at is None:
                 row.dwell_reached_at = dwell_reached_at
-            if signal is not None and signal != row.signal:
+            # a case the text signal read (a flyer's number) stays the text signal's
+            if signal is not None and signal != row.signal and row.signal != "ocr":
                 row.signal = "both" if {signal, row.signal} == {"detector", "scene"} else signal
             if identified is not None and row.reviewed_at is None:
                 violation, label = identified

@@ -82,6 +82,8 @@ class CaseRow(Base):
     cleared_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     overdue: Mapped[bool] = mapped_column(server_default=false())
+    # Reading.to_json(): the text signal's lines and phone numbers (None: nothing read)
+    reading: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     # raise_on_sql: every query says how it loads evidence, so no N+1 slips in
     evidence: Mapped[list[EvidenceRow]] = relationship(
@@ -109,6 +111,18 @@ class EvidenceRow(Base):
     created_at: Mapped[datetime]
 
     case: Mapped[CaseRow] = relationship(back_populates="evidence", lazy="raise_on_sql")
+
+
+class CasePhoneRow(Base):
+    """One phone number a case's object printed: what the phone ledger counts."""
+
+    __tablename__ = "case_phones"
+    __table_args__ = (UniqueConstraint("case_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
 
 
 class CaseAuditRow(Base):

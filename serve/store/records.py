@@ -12,11 +12,15 @@ from typing import Literal, get_args
 
 from detector.geometry import Box
 from serve.config.cameras import Camera
+from serve.store.readings import Reading
 from serve.workflow import CaseStatus
 
 # "before": the scene before a new static object appeared (scene baseline cases);
 # "cleared": the scene at re-inspection (回头看) once the violation is gone
-EvidenceKind = Literal["annotated", "original", "crop", "before", "start", "dwell", "cleared"]
+# text: the crop the text signal read (a flyer's print), at a legible size
+EvidenceKind = Literal[
+    "annotated", "original", "crop", "text", "before", "start", "dwell", "cleared"
+]
 # the order in which a case lists its evidence
 EVIDENCE_KINDS: tuple[EvidenceKind, ...] = get_args(EvidenceKind)
 
@@ -117,6 +121,8 @@ class NewCase:
     responsible: str | None = None
     lat: float | None = None
     lon: float | None = None
+    # what the text signal read (flyers: their phone numbers)
+    reading: Reading | None = None
 
     def __post_init__(self) -> None:
         for name in ("first_seen", "last_seen", "dwell_reached_at"):
@@ -167,6 +173,7 @@ class CaseRecord:
     cleared_at: datetime | None = None
     closed_at: datetime | None = None
     overdue: bool = False
+    reading: Reading | None = None
 
     def evidence_of(self, kind: EvidenceKind) -> EvidenceRecord | None:
         return next((e for e in self.evidence if e.kind == kind), None)
@@ -181,7 +188,8 @@ REJECT_REASONS: tuple[RejectReason, ...] = get_args(RejectReason)
 
 
 # where a case came from: the detector's rules, the scene baseline, or both agreeing
-Signal = Literal["detector", "scene", "both"]
+# ocr: the text signal (a flyer's phone number), alone or with the scene baseline
+Signal = Literal["detector", "scene", "both", "ocr"]
 SIGNALS: tuple[Signal, ...] = get_args(Signal)
 # the scene baseline's cases before a reviewer names them
 SCENE_VIOLATION = "new_static_object"

@@ -240,12 +240,14 @@ def counts(group: dict[str, Any]) -> tuple[int, int, int]:
 def test_cases_per_signal(signals: TestClient) -> None:
     body = stats(signals)
     per_signal = by_key(body["per_signal"])
-    assert list(per_signal) == ["detector", "scene", "both"]
+    assert list(per_signal) == ["detector", "scene", "both", "ocr"]
     assert per_signal["scene"]["name"] == "场景变化"
+    assert per_signal["ocr"]["name"] == "文字识别"
     assert {k: counts(g) for k, g in per_signal.items()} == {
         "detector": (1, 0, 1),
         "scene": (6, 3, 2),
         "both": (2, 1, 0),
+        "ocr": (0, 0, 0),
     }
     assert rate(per_signal["scene"], "confirm_rate") == (3, 5, 0.6)
     # every group splits by signal, every signal listed
@@ -266,6 +268,7 @@ def test_the_scenes_finds_per_class_and_as_named(signals: TestClient) -> None:
         "detector": (1, 0, 1),
         "scene": (0, 0, 0),
         "both": (1, 1, 0),
+        "ocr": (0, 0, 0),
     }
     assert counts(classes["unknown"]["by_signal"]["scene"]) == (6, 3, 2)
     # named goods and flyers moved to their violations, and count there as the scene's

@@ -132,10 +132,10 @@ def paste_flyer(
 ) -> FlyerScene:
     """``photo`` with one rendered flyer on it, inside ``region`` (x1 y1 x2 y2; default:
     anywhere), rotated up to ~4 degrees, blurred a little and JPEG-compressed. The
-    number's digits are ``digit_px`` tall (default: 1.2-2.6% of the photo's height, at
+    number's digits are ``digit_px`` tall (default: 1.0-2.2% of the photo's height, at
     least 8 px: a sheet of paper on a wall a few metres from the camera)."""
     h, w = photo.shape[:2]
-    digits = digit_px if digit_px is not None else max(8, round(h * rng.uniform(0.012, 0.026)))
+    digits = digit_px if digit_px is not None else max(8, round(h * rng.uniform(0.010, 0.022)))
     flyer = render_flyer(rng, digits)
     sheet = _rotated(flyer.sheet, float(rng.normal(0.0, 2.0)))
     sh, sw = sheet.shape[:2]

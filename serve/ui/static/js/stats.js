@@ -186,7 +186,7 @@ function renderOverdue(d) {
   );
 }
 
-const SIGNALS = ["detector", "scene", "both"];
+const SIGNALS = ["detector", "scene", "both", "ocr"];
 
 // one row per camera, then per detected class, then the total: cases and confirmed per signal
 function renderSignals(d) {
