@@ -58,6 +58,14 @@ class Phone:
         return f"{n[:area]}-{n[area:]}"
 
 
+def display(number: str, kind: str) -> str:
+    """How people write a ledger number of ``kind`` (an unknown kind: as a landline)."""
+    known: PhoneKind = (
+        "mobile" if kind == "mobile" else "service" if kind == "service" else "landline"
+    )
+    return Phone(number, known, "").display
+
+
 def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 

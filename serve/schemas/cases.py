@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from detector.taxonomy import Taxonomy
-from detector.text.phones import Phone, PhoneKind
+from detector.text.phones import display
 from serve.store.records import CaseRecord
 from serve.workflow import CaseStatus
 
@@ -150,7 +150,7 @@ class CasePublic(BaseModel):
             phones=[
                 PhonePublic(
                     number=p.number,
-                    display=Phone(p.number, _kind(p.kind), p.printed).display,
+                    display=display(p.number, p.kind),
                     kind=p.kind,
                     printed=p.printed,
                     confidence=p.confidence,
@@ -163,10 +163,6 @@ class CasePublic(BaseModel):
                 for ln in (record.reading.lines if record.reading else ())
             ],
         )
-
-
-def _kind(kind: str) -> PhoneKind:
-    return "mobile" if kind == "mobile" else "service" if kind == "service" else "landline"
 
 
 class CasesPublic(BaseModel):

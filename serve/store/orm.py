@@ -125,6 +125,33 @@ class CasePhoneRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
 
 
+class PhoneRow(Base):
+    """A number in the phone ledger and where it stands with the carriers (the counts come
+    from the confirmed cases that print it)."""
+
+    __tablename__ = "phones"
+
+    number: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), server_default="open")
+    changed_by: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class PhoneAuditRow(Base):
+    """Append-only: who moved a number through the ledger, when, and why."""
+
+    __tablename__ = "phone_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(16), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 class CaseAuditRow(Base):
     """Append-only: who changed what about a case, when, from what to what, and why."""
 
