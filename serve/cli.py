@@ -72,6 +72,7 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from serve import malloc_arenas
     from serve.app import create_app
     from serve.auth.bootstrap import first_start, first_start_note
     from serve.config.settings import Settings
@@ -87,6 +88,7 @@ def _serve(args: argparse.Namespace) -> int:
         **({"input_shape": args.input_shape} if args.input_shape else {}),
         **({"batch_frames": args.batch_frames} if args.batch_frames else {}),
     )
+    malloc_arenas.limit(settings.malloc_arenas)  # before the service starts its threads
     app = create_app(settings)  # a bad cameras file fails here, naming the file and field
     base = f"http://{args.host}:{args.port}"
     first = first_start(settings, f"{base}/login")  # no admin yet: make one, with a password file

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     # and the reads that may wait for it (more are asked for again later)
     ocr_threads: int = Field(1, ge=1, le=16)
     ocr_queue: int = Field(16, ge=1, le=1000)
+    # glibc malloc arenas for the server process (0: glibc's default, up to 8 a core);
+    # few arenas keep its memory flat over days (benchmarks/README.md, soak)
+    malloc_arenas: int = Field(2, ge=0, le=64)
     # accounts and access. dev: development mode (session cookies also over plain HTTP)
     dev: bool = False
     # Secure flag on the session cookie; default: on unless dev. Browsers keep Secure
