@@ -17,7 +17,7 @@ from serve.store.records import EVIDENCE_KINDS, REJECT_REASONS
 
 STATIC_DIR = Path(__file__).with_name("static")
 
-# PAGE PROTECTION, in one place: reviewers and up may open /review and /stats; a browser
+# PAGE PROTECTION, in one place: reviewers and up may open /review, /stats and /phones; a browser
 # without a session is sent to /login?next=<the page>. The API routes the pages call check
 # the same role (and the CSRF token on POSTs) themselves.
 PAGE_ACCESS = Depends(require_page_role(Role.reviewer))
@@ -66,6 +66,12 @@ def review_page() -> FileResponse:
 def stats_page() -> FileResponse:
     """Charts of cases per day, camera and class, with the workflow rates."""
     return _page("stats.html")
+
+
+@pages.get("/phones")
+def phones_page() -> FileResponse:
+    """The phone ledger: flyers' numbers from confirmed cases, handed to the carriers."""
+    return _page("phones.html")
 
 
 @assets.get("/taxonomy.json", dependencies=[Depends(require_reviewer)])

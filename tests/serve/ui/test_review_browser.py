@@ -223,7 +223,7 @@ def test_stats_page_draws_its_charts(watched: Watched, live: Live) -> None:
         query = {"since": "2026-11-01", "until": "2026-11-30"}
         confirmed = api.get("/v1/stats", params=query).json()["totals"]["confirmed"]
     total = page.locator("#signals tr.total td").all_inner_texts()
-    assert total == ["合计", "10", str(confirmed), "0", "0", "0", "0"] and confirmed >= 1
+    assert total == ["合计", "10", str(confirmed), "0", "0", "0", "0", "0", "0"] and confirmed >= 1
     assert page.locator("#signals tr.camera").count() == 2
     assert page.inner_text("#named").count("暂无场景变化发现的案件") == 1
     assert "处置率 = " in page.inner_text("#defs") and "按期办结率 = " in page.inner_text("#defs")

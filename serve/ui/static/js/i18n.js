@@ -6,6 +6,7 @@ const STRINGS = {
     "app.name": "街面巡查",
     "nav.review": "案件审核",
     "nav.stats": "统计分析",
+    "nav.phones": "号码台账",
     "lang.switch": "English",
     "user.anonymous": "未启用账号",
     "user.role": "{user}（{role}）",
@@ -189,6 +190,7 @@ const STRINGS = {
     "app.name": "StreetWatch",
     "nav.review": "Review",
     "nav.stats": "Statistics",
+    "nav.phones": "Phone ledger",
     "lang.switch": "中文",
     "user.anonymous": "accounts off",
     "user.role": "{user} ({role})",
@@ -386,6 +388,12 @@ function readLang() {
 
 export function getLang() {
   return lang;
+}
+
+/** Add a page's own strings ({zh: {...}, en: {...}}) to the shared ones. */
+export function extend(strings) {
+  Object.assign(STRINGS.zh, strings.zh);
+  Object.assign(STRINGS.en, strings.en);
 }
 
 /** The string for `key` in the current language, with {name} placeholders filled. */

@@ -2,7 +2,7 @@
 
 import { api, whoami, withQuery } from "./api.js";
 import { h, midnightISO, replace } from "./dom.js";
-import { applyStatic, getLang, onLangChange, t, toggleLang } from "./i18n.js";
+import { applyStatic, extend, getLang, onLangChange, t, toggleLang } from "./i18n.js";
 import { renderFooter, renderHelp } from "./keys.js";
 import { RejectDialog } from "./reject.js";
 import {
@@ -14,7 +14,11 @@ import {
   renderQueue,
   renderTabs,
 } from "./panels.js";
+import { renderPhones } from "./phones_panel.js";
+import { PHONE_STRINGS } from "./phones_strings.js";
 import { EvidenceViewer, sameBox } from "./viewer.js";
+
+extend(PHONE_STRINGS);
 
 const QUEUE_LIMIT = 500;
 
@@ -91,6 +95,7 @@ function renderDetail() {
   const c = current();
   $("class-row").classList.toggle("hidden", !c);
   if (!c) {
+    renderPhones($("phones-panel"), null);
     $("case-title").textContent = t("view.no_case");
     replace($("case-facts"));
     renderTabs($("tabs"), null, st.view, st.zoom, showView);
@@ -101,6 +106,12 @@ function renderDetail() {
   renderFacts($("case-facts"), st, c, edit(c));
   renderClassSelect($("class-select"), st, c, edit(c));
   renderTabs($("tabs"), c, st.view, st.zoom, showView);
+  renderPhones($("phones-panel"), c, replaceCase, (text) => showError([text]));
+}
+
+function replaceCase(fresh) {
+  st.cases = st.cases.map((c) => (c.id === fresh.id ? fresh : c));
+  renderDetail();
 }
 
 function showCase() {
