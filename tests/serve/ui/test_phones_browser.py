@@ -18,9 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 OFTEN, ONCE = "13812345678", "053288886666"
 
 
-def _confirmed_flyer(live: Live, numbers: list[str], hours_ago: int) -> int:
-    kinds = {OFTEN: "mobile", ONCE: "landline"}
-    at = datetime.now(UTC) - timedelta(hours=hours_ago)
+def _flyer(live: Live, phones: tuple[PhoneRead, ...], at: datetime, text: str) -> int:
     record = live.app.state.cases.create(
         new_case(
             camera_id="cam-01",
@@ -30,16 +28,20 @@ def _confirmed_flyer(live: Live, numbers: list[str], hours_ago: int) -> int:
             first_seen=at,
             last_seen=at + timedelta(minutes=3),
             address="青岛市市南区中山路 88 号",
-            reading=Reading(
-                phones=tuple(PhoneRead(n, kinds[n], n, 0.95) for n in numbers),
-                lines=(LineRead("专业开锁", 0.99, (1.0, 1.0, 50.0, 20.0)),),
-            ),
+            reading=Reading(phones=phones, lines=(LineRead(text, 0.99, (1.0, 1.0, 50.0, 20.0)),)),
         )
     )
-    with live.client() as client:
-        r = client.post(f"/v1/cases/{record.id}/review", json={"decision": "confirm"})
-        assert r.status_code == 200, r.text
     return int(record.id)
+
+
+def _confirmed_flyer(live: Live, numbers: list[str], hours_ago: int) -> int:
+    kinds = {OFTEN: "mobile", ONCE: "landline"}
+    at = datetime.now(UTC) - timedelta(hours=hours_ago)
+    case_id = _flyer(live, tuple(PhoneRead(n, kinds[n], n, 0.95) for n in numbers), at, "专业开锁")
+    with live.client() as client:
+        r = client.post(f"/v1/cases/{case_id}/review", json={"decision": "confirm"})
+        assert r.status_code == 200, r.text
+    return case_id
 
 
 @pytest.fixture(scope="module")
@@ -106,24 +108,11 @@ def test_the_ledger_lists_numbers_and_hands_one_over(
 def test_a_reviewer_corrects_a_misread_number_before_confirming(
     watched: Watched, live: Live
 ) -> None:
-    at = datetime.now(UTC)
-    draft = live.app.state.cases.create(
-        new_case(
-            camera_id="cam-01",
-            violation="illegal_ad",
-            label="flyer",
-            signal="ocr",
-            first_seen=at,
-            last_seen=at,
-            reading=Reading(
-                phones=(PhoneRead("13812345670", "mobile", "138 1234 567O", 0.81),),
-                lines=(LineRead("办证刻章", 0.98, (1.0, 1.0, 50.0, 20.0)),),
-            ),
-        )
-    )
+    misread = (PhoneRead("13812345670", "mobile", "138 1234 567O", 0.81),)
+    draft = _flyer(live, misread, datetime.now(UTC), "办证刻章")
     page = watched.page
     page.wait_for_selector("body[data-ready=true]")
-    page.click(f"#queue li[data-id='{draft.id}']")
+    page.click(f"#queue li[data-id='{draft}']")
     panel = page.locator("#phones-panel")
     panel.wait_for(state="visible")
     assert "138 1234 5670" in panel.inner_text() and "办证刻章" in panel.inner_text()
@@ -134,8 +123,8 @@ def test_a_reviewer_corrects_a_misread_number_before_confirming(
     )
     assert "识别为 13812345670" in panel.inner_text()
     with live.client() as client:
-        case = client.get(f"/v1/cases/{draft.id}").json()
-        audit = client.get(f"/v1/cases/{draft.id}/audit").json()["data"]
+        case = client.get(f"/v1/cases/{draft}").json()
+        audit = client.get(f"/v1/cases/{draft}/audit").json()["data"]
     assert [(p["number"], p["read_as"]) for p in case["phones"]] == [("13900001111", "13812345670")]
     assert any(a["action"] == "phone_corrected" and a["actor"] == "reviewer1" for a in audit)
     assert not watched.problems, watched.problems

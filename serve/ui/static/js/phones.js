@@ -3,7 +3,8 @@
 
 import { api, whoami, withQuery } from "./api.js";
 import { h, isoDate, localTime, midnightISO, replace } from "./dom.js";
-import { applyStatic, extend, onLangChange, t, toggleLang } from "./i18n.js";
+import { applyStatic, extend, t } from "./i18n.js";
+import { wireTopbar } from "./topbar.js";
 import { PHONE_STRINGS } from "./phones_strings.js";
 
 extend(PHONE_STRINGS);
@@ -140,17 +141,9 @@ async function start() {
     showError(e.detail || String(e));
     return;
   }
-  const showUser = () => {
-    $("user").textContent = me.username
-      ? t("user.role", { user: me.username, role: me.role || "" })
-      : t("user.anonymous");
-  };
-  showUser();
-  onLangChange(() => {
-    showUser();
+  wireTopbar(me, () => {
     render();
   });
-  $("lang").addEventListener("click", toggleLang);
   $("filters").addEventListener("submit", (e) => {
     e.preventDefault();
     load();

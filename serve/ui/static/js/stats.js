@@ -3,7 +3,8 @@
 import { api, whoami, withQuery } from "./api.js";
 import { barChart, formatPercent, PALETTE } from "./charts.js";
 import { h, isoDate, localTime, replace } from "./dom.js";
-import { applyStatic, getLang, onLangChange, t, toggleLang } from "./i18n.js";
+import { applyStatic, getLang, t } from "./i18n.js";
+import { wireTopbar } from "./topbar.js";
 
 const $ = (id) => document.getElementById(id);
 const STATUS_COLORS = { draft: "#8a96a3", confirmed: "#1b7f3b", rejected: "#b42318" };
@@ -315,19 +316,11 @@ async function start() {
     showError(e.detail || String(e));
     return;
   }
-  const showUser = () => {
-    $("user").textContent = me.username
-      ? t("user.role", { user: me.username, role: me.role || "" })
-      : t("user.anonymous");
-  };
-  showUser();
   fillCameras();
-  onLangChange(() => {
-    showUser();
+  wireTopbar(me, () => {
     fillCameras();
     render();
   });
-  $("lang").addEventListener("click", toggleLang);
   $("filters").addEventListener("submit", (e) => {
     e.preventDefault();
     load();
