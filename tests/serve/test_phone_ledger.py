@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -141,3 +143,42 @@ def test_the_export_opens_as_csv_and_xlsx(ledger: Any) -> None:
     bad = c.get("/v1/phones/export", params={"since": span["until"], "until": span["since"]})
     assert bad.status_code == 422
     assert "attachment" in r.headers["content-disposition"]
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(
+    SOFFICE is None, reason="LibreOffice not installed (apt-get install libreoffice-calc-nogui)"
+)
+def test_libreoffice_opens_the_xlsx_export(ledger: Any, tmp_path: Path) -> None:
+    c, _ = ledger
+    span = {
+        "since": (T0 - timedelta(days=1)).isoformat(),
+        "until": (T0 + timedelta(days=9)).isoformat(),
+    }
+    xlsx = tmp_path / "phones.xlsx"
+    xlsx.write_bytes(c.get("/v1/phones/export", params={**span, "format": "xlsx"}).content)
+    assert SOFFICE is not None
+    done = subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+            str(tmp_path),
+            str(xlsx),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    out = tmp_path / "phones.csv"
+    assert done.returncode == 0 and out.exists(), done.stdout + done.stderr
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert rows[0][0] == "号码" and {r[0] for r in rows[1:]} == {A, B, C}
+    assert next(r for r in rows if r[0] == A)[3] == "3"
