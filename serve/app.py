@@ -91,7 +91,9 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
             push_limit=settings.push_limit,
             scene_dir=settings.data_dir / "scene",
             text_worker=TextWorker(
-                TextReader(threads=settings.ocr_threads), queue_size=settings.ocr_queue
+                TextReader(threads=settings.ocr_threads),
+                queue_size=settings.ocr_queue,
+                observe=lambda kind, s: app.state.metrics.ocr_seconds.labels(kind).observe(s),
             ),
         )
         app.state.models = service.models

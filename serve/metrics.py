@@ -48,6 +48,14 @@ class Metrics:
             buckets=(0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
             registry=self.registry,
         )
+        self.ocr_seconds = Histogram(
+            "streetwatch_ocr_seconds",
+            "Wall time of one text read on the OCR thread: a wall zone's sweep (zone) or a "
+            "detected or scene candidate's crop (track, scene)",
+            ["kind"],
+            buckets=(0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0),
+            registry=self.registry,
+        )
         self.cases_opened = Counter(
             "streetwatch_cases_opened",
             "Draft cases opened",

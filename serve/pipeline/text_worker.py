@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
@@ -40,8 +41,14 @@ Done = Callable[[TextJob], None]
 class TextWorker:
     """The OCR thread; ``submit`` never blocks."""
 
-    def __init__(self, reader: TextReader, queue_size: int = 16) -> None:
+    def __init__(
+        self,
+        reader: TextReader,
+        queue_size: int = 16,
+        observe: Callable[[str, float], None] = lambda kind, seconds: None,
+    ) -> None:
         self.reader = reader
+        self.observe = observe  # (what was read, seconds it took)
         self._jobs: queue.Queue[tuple[TextJob, Done] | None] = queue.Queue(maxsize=queue_size)
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -82,6 +89,7 @@ class TextWorker:
             if item is None:
                 return
             job, done = item
+            started = time.perf_counter()
             try:
                 lines = sweep(self.reader, job.crop)
                 ox, oy = job.origin
@@ -94,6 +102,8 @@ class TextWorker:
                 logger.exception("camera %s: reading text failed", job.camera_id)
                 job.error = f"reading text failed: {exc}"
             self.read += 1
+            kind = job.key[0] if isinstance(job.key, tuple) and job.key else "other"
+            self.observe(str(kind), time.perf_counter() - started)
             try:
                 done(job)
             except Exception:

@@ -101,6 +101,8 @@ def test_a_flyer_on_a_real_facade_is_one_case_with_its_number(
         # more reads of the same sheet update the case, never open a second one
         _run(c, scene.image, 2 * SWEEP_S, start=3 * SWEEP_S + 10)
         assert [f["id"] for f in _flyer_cases(c)] == [case["id"]]
+        metrics = c.get("/metrics").text
+        assert 'streetwatch_ocr_seconds_count{kind="zone"}' in metrics
         # the draft is not in the phone ledger; once confirmed, its number is
         assert c.get("/v1/phones").json()["count"] == 0
         r = c.post(f"/v1/cases/{case['id']}/review", json={"decision": "confirm"})
