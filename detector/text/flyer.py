@@ -67,11 +67,17 @@ def _union(boxes: Sequence[Box]) -> Box:
 
 
 def _near(a: Box, b: Box, gap: float) -> bool:
-    """Lines of one block: overlapping columns and at most ``gap`` line heights apart."""
-    height = max(1.0, min(a[3] - a[1], b[3] - b[1]))
+    """Lines of one sheet: stacked in one column (each overlapping the other's width by
+    at least a third of the narrower), at most ``gap`` line heights apart, of comparable
+    size (a headline at most 3 times the small print). Text beside it, or a sign's big
+    letters above it, is another block, however close."""
+    ha, hb = max(1.0, a[3] - a[1]), max(1.0, b[3] - b[1])
+    if max(ha, hb) > 3.0 * min(ha, hb):
+        return False
+    narrower = max(1.0, min(a[2] - a[0], b[2] - b[0]))
     x_overlap = min(a[2], b[2]) - max(a[0], b[0])
     y_gap = max(a[1], b[1]) - min(a[3], b[3])
-    return x_overlap > -0.5 * height and y_gap < gap * height
+    return x_overlap >= narrower / 3 and y_gap < gap * min(ha, hb)
 
 
 def group_lines(lines: Sequence[TextLine], gap: float = 1.2) -> list[TextBlock]:
@@ -87,11 +93,45 @@ def group_lines(lines: Sequence[TextLine], gap: float = 1.2) -> list[TextBlock]:
         groups.append(merged)
     blocks = []
     for g in groups:
-        ordered = tuple(sorted(g, key=lambda ln: (ln.box[1], ln.box[0])))
-        text = "\n".join(line.text for line in ordered)
-        phones = tuple(find_phones(text))  # a number does not run on across lines
-        blocks.append(TextBlock(ordered, _union([ln.box for ln in ordered]), phones))
+        for part in _around_numbers(g):
+            ordered = tuple(sorted(part, key=lambda ln: (ln.box[1], ln.box[0])))
+            text = "\n".join(line.text for line in ordered)
+            phones = tuple(find_phones(text))  # a number does not run on across lines
+            blocks.append(TextBlock(ordered, _union([ln.box for ln in ordered]), phones))
     return sorted(blocks, key=lambda b: (b.box[1], b.box[0]))
+
+
+# a sheet reaches at most this many of its number's line heights above and below it
+SHEET_REACH = 6.0
+
+
+def _around_numbers(lines: list[TextLine]) -> list[list[TextLine]]:
+    """A group that chained through a wall of text (window ads, a row of signs) split
+    around each line that prints a number: the lines within ``SHEET_REACH`` of its height
+    above or below it whose centre is over its width (half again each side); the rest
+    stays one block."""
+    numbered = [ln for ln in lines if find_phones(ln.text)]
+    if len(lines) <= 3 or not numbered:
+        return [lines]
+    parts: list[list[TextLine]] = []
+    taken: set[int] = set()
+    for phone in numbered:
+        if id(phone) in taken:
+            continue
+        h = max(1.0, phone.box[3] - phone.box[1])
+        w = phone.box[2] - phone.box[0]
+        part = [
+            ln
+            for ln in lines
+            if id(ln) not in taken
+            and abs((ln.box[1] + ln.box[3]) / 2 - (phone.box[1] + phone.box[3]) / 2)
+            <= SHEET_REACH * h
+            and phone.box[0] - w / 2 <= (ln.box[0] + ln.box[2]) / 2 <= phone.box[2] + w / 2
+        ]
+        taken |= {id(ln) for ln in part}
+        parts.append(part)
+    rest = [ln for ln in lines if id(ln) not in taken]
+    return parts + ([rest] if rest else [])
 
 
 @dataclass(frozen=True)

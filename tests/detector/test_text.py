@@ -111,3 +111,20 @@ def test_rendered_flyers_print_their_number() -> None:
         assert "".join(c for c in flyer.printed if c.isdigit()) == flyer.number
     with pytest.raises(ValueError, match="does not fit"):
         paste_flyer(_wall(40, 40), rng, digit_px=12)
+
+
+def test_a_flyer_on_a_wall_of_text_is_cut_out_around_its_number() -> None:
+    wall = [_line(f"橱窗广告 {i}", (60, 20 + 30 * i, 260, 40 + 30 * i)) for i in range(12)]
+    sheet = [
+        _line("专业开锁", (300, 170, 380, 190)),
+        _line("13812345678", (298, 196, 382, 212)),
+    ]
+    # the sheet's lines overlap the wall's column a little, so single-link would chain them
+    wide = [
+        _line("橱窗广告 跨栏", (200, 140, 330, 160)),
+        _line("橱窗广告 跨栏", (200, 216, 330, 236)),
+    ]
+    blocks = group_lines(wall + sheet + wide)
+    flyer = next(b for b in blocks if b.phones)
+    assert flyer.box[2] - flyer.box[0] < 250 and flyer.box[3] - flyer.box[1] < 200
+    assert FlyerRule().judge(flyer, FRAME).flyer

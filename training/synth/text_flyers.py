@@ -10,6 +10,7 @@ pasted on a wall of a real facade photo, blurred and JPEG-compressed as a camera
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -36,10 +37,13 @@ AREA_CODES = ("010", "021", "022", "027", "0532", "0531", "0755", "0571", "0512"
 
 @cache
 def _font_paths() -> tuple[Path, ...]:
-    import pylopdf_fonts_zh_cn
-
-    folder = Path(pylopdf_fonts_zh_cn.__file__).parent
-    return tuple(sorted(folder.glob("Noto*SC-Regular.otf")))
+    # found, not imported: the package is only a folder of fonts
+    spec = importlib.util.find_spec("pylopdf_fonts_zh_cn")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    paths = tuple(sorted(p for f in folders for p in Path(f).glob("Noto*SC-Regular.otf")))
+    if not paths:
+        raise FileNotFoundError("flyers need Noto Sans/Serif SC: pip install pylopdf-fonts-zh-cn")
+    return paths
 
 
 def _font(index: int, size: int) -> ImageFont.FreeTypeFont:

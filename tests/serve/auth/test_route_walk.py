@@ -76,6 +76,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("PUT", "/v1/cases/{case_id}/phones/{number}"): REVIEWER,
     ("GET", "/review"): PAGE,
     ("GET", "/stats"): PAGE,
+    ("GET", "/phones"): PAGE,
     ("GET", "/ui/taxonomy.json"): REVIEWER,
     ("GET", "/ui/cameras.json"): REVIEWER,  # names and zones, not sources
     ("GET", "/ui/fonts/cjk"): PUBLIC,  # a font file
