@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from detector.detections import Detections
 from detector.frame import ScaledFrame
 from detector.geometry import Box
-from detector.image import decode_image
+from detector.image import Image, decode_image
 from detector.metadata import ModelInfo
 from detector.scene.events import SceneEvent
 from detector.text.flyer import FlyerRule, FlyerVerdict, TextBlock, group_lines
@@ -104,6 +104,18 @@ class TextCases:
         self.settings = camera.text
         self.worker = worker if camera.text.enabled else None
         self.walls = [z for z in camera.zones if z.type in WALL_ZONES]
+        self._sweeps: list[tuple[tuple[str, str | int], Box]] = [
+            (
+                ("zone", z.id),
+                (
+                    min(p[0] for p in z.polygon),
+                    min(p[1] for p in z.polygon),
+                    max(p[0] for p in z.polygon),
+                    max(p[1] for p in z.polygon),
+                ),
+            )
+            for z in self.walls
+        ]
         self.permitted = [z for z in camera.zones if z.type == "ad_permitted"]
         self.cases = cases
         self.writer = writer
@@ -145,18 +157,7 @@ class TextCases:
         if not self.active:
             return
         t = at.timestamp()
-        w, h = frame.size
-        signs = [
-            (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
-            for b, c, p in zip(tracked.xyxy, tracked.class_id, tracked.confidence, strict=True)
-            if names[int(c)] == "outdoor_ad" and p >= SIGN_CONFIDENCE
-        ]
-        wanted: list[tuple[tuple[str, str | int], Box, float]] = []
-        for zone in self.walls:
-            xs = [p[0] for p in zone.polygon]
-            ys = [p[1] for p in zone.polygon]
-            sweep_box = (min(xs), min(ys), max(xs), max(ys))
-            wanted.append((("zone", zone.id), sweep_box, self.settings.sweep_s))
+        wanted = [(key, box, self.settings.sweep_s) for key, box in self._sweeps]
         ids = tracked.tracker_id if tracked.tracker_id is not None else [-1] * len(tracked)
         for xyxy, cls, track in zip(tracked.xyxy, tracked.class_id, ids, strict=True):
             box = (float(xyxy[0]), float(xyxy[1]), float(xyxy[2]), float(xyxy[3]))
@@ -166,36 +167,47 @@ class TextCases:
         for event in scene:
             if event.kind == "reached" and _inside(self.walls, event.box) is not None:
                 wanted.append((("scene", event.key), event.box, self.settings.recheck_s))
-        for key, box, interval in wanted:
-            if key in self._busy or t - self._last_read.get(key, -math.inf) < interval:
-                continue
+        due = [
+            (key, box)
+            for key, box, interval in wanted
+            if key not in self._busy and t - self._last_read.get(key, -math.inf) >= interval
+        ]
+        if not due:  # the usual frame: nothing to read, nothing decoded or encoded
+            return
+        signs = [
+            (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+            for b, c, p in zip(tracked.xyxy, tracked.class_id, tracked.confidence, strict=True)
+            if names[int(c)] == "outdoor_ad" and p >= SIGN_CONFIDENCE
+        ]
+        full = frame.full()
+        jpeg = frame.jpeg if frame.jpeg is not None else encode_jpeg(full)  # once a frame
+        for key, box in due:
             margin = 0.0 if key[0] == "zone" else MARGIN
-            self._submit(key, box, margin, frame, t, (w, h), signs)
+            self._submit(key, box, margin, full, jpeg, t, signs)
 
     def _submit(
         self,
         key: Hashable,
         box: Box,
         margin: float,
-        frame: ScaledFrame,
+        full: Image,
+        jpeg: bytes,
         t: float,
-        size: tuple[int, int],
         signs: list[Box],
     ) -> None:
-        w, h = size
+        h, w = full.shape[:2]
         mx, my = (box[2] - box[0]) * margin, (box[3] - box[1]) * margin
         x1, y1 = max(0, int(box[0] - mx)), max(0, int(box[1] - my))
         x2, y2 = min(w, math.ceil(box[2] + mx)), min(h, math.ceil(box[3] + my))
         if x2 - x1 < 8 or y2 - y1 < 8:
             return
-        full = frame.full()
         job = TextJob(
             camera_id=self.camera.id,
             key=key,
             crop=np.ascontiguousarray(full[y1:y2, x1:x2]),
             origin=(x1, y1),
-            frame_jpeg=frame.jpeg if frame.jpeg is not None else encode_jpeg(full),
-            frame_size=size,
+            frame_jpeg=jpeg,
+            frame_size=(w, h),
             at_s=t,
             signs=signs,
         )

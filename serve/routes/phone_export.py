@@ -52,9 +52,7 @@ def export_rows(
     rows = []
     base = public_url.rstrip("/")
     for e in entries:
-        _, ids = cases.phones.entry(e.number)
-        records = [r for r in (cases.get(i) for i in ids) if r is not None]
-        records = [r for r in records if r.last_seen >= since and r.first_seen < until]
+        records = cases.phones.cases_of(e.number, since=since, until=until, limit=10_000)
         tz = ZoneInfo(records[0].timezone) if records else dt.UTC
         places = sorted({r.address or r.camera_id for r in records})
         links, hashes = [], []

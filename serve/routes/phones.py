@@ -92,10 +92,10 @@ def export(
 @router.get("/phones/{number}", response_model=PhonePublicDetail)
 def phone(number: Number, cases: CasesDep, taxonomy: TaxonomyDep) -> PhonePublicDetail:
     """The number's ledger line, its confirmed cases (newest first, at most 200) and history."""
-    entry, ids = cases.phones.entry(number)
+    entry = cases.phones.entry(number)
     if entry is None:
         raise HTTPException(404, f"no confirmed case prints {number}")
-    records = [r for r in (cases.get(i) for i in ids[:200]) if r is not None]
+    records = cases.phones.cases_of(number)
     base = LedgerEntryPublic.of(entry)
     return PhonePublicDetail(
         **base.model_dump(),

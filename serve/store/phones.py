@@ -16,12 +16,14 @@ from datetime import UTC, datetime
 from typing import Literal, get_args
 
 from sqlalchemy import Row, Select, distinct, func, select
+from sqlalchemy.orm import selectinload
 
 from detector.text.phones import find_phones
-from serve.store.case_rows import audit_row
+from serve.store.case_rows import audit_row, case_record
 from serve.store.database import Database
 from serve.store.orm import CasePhoneRow, CaseRow, PhoneAuditRow, PhoneRow
 from serve.store.readings import PhoneRead, Reading, phone_rows
+from serve.store.records import CaseRecord
 from serve.workflow import ACCEPTED
 
 PhoneStatus = Literal["open", "handed_over", "suspended", "dismissed"]
@@ -162,21 +164,39 @@ class PhoneRepo:
             }
         return [_entry(r, states.get(str(r[0]))) for r in rows], int(total)
 
-    def entry(self, number: str) -> tuple[LedgerEntry | None, builtins.list[int]]:
-        """The number's ledger line (None when no confirmed case prints it) and the ids of
-        its confirmed cases, newest first."""
+    def entry(self, number: str) -> LedgerEntry | None:
+        """The number's ledger line; None when no confirmed case prints it."""
         query = self._ledger_query(None, None, None).where(CasePhoneRow.number == number)
         with self._db.session(write=False) as session:
             row = session.execute(query).first()
             state = session.get(PhoneRow, number)
-            ids = session.scalars(
-                select(CaseRow.id)
-                .join(CasePhoneRow, CasePhoneRow.case_id == CaseRow.id)
-                .where(CasePhoneRow.number == number)
-                .where(CaseRow.status.in_([s.value for s in ACCEPTED]))
-                .order_by(CaseRow.last_seen.desc())
-            ).all()
-        return (None if row is None else _entry(row, state)), list(ids)
+        return None if row is None else _entry(row, state)
+
+    def cases_of(
+        self,
+        number: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 200,
+    ) -> builtins.list[CaseRecord]:
+        """The confirmed cases printing ``number`` (seen in [since, until) when given),
+        newest first, with their evidence: one query."""
+        query = (
+            select(CaseRow)
+            .join(CasePhoneRow, CasePhoneRow.case_id == CaseRow.id)
+            .where(CasePhoneRow.number == number)
+            .where(CaseRow.status.in_([s.value for s in ACCEPTED]))
+            .options(selectinload(CaseRow.evidence))
+            .order_by(CaseRow.last_seen.desc(), CaseRow.id.desc())
+            .limit(limit)
+        )
+        if since is not None:
+            query = query.where(CaseRow.last_seen >= since)
+        if until is not None:
+            query = query.where(CaseRow.first_seen < until)
+        with self._db.session(write=False) as session:
+            return [case_record(r) for r in session.scalars(query)]
 
     def history(self, number: str) -> builtins.list[PhoneAudit]:
         with self._db.session(write=False) as session:
@@ -192,7 +212,7 @@ class PhoneRepo:
         PhoneStateError when its status does not allow ``to``."""
         if to not in PHONE_STATUSES:
             raise ValueError(f"status must be one of {list(PHONE_STATUSES)}, got {to!r}")
-        entry, _ = self.entry(number)
+        entry = self.entry(number)
         if entry is None:
             raise KeyError(number)
         if to not in PHONE_TRANSITIONS[entry.status]:
@@ -214,7 +234,7 @@ class PhoneRepo:
                     number=number, at=now, actor=actor, from_status=before, to_status=to, note=note
                 )
             )
-        found, _ = self.entry(number)
+        found = self.entry(number)
         assert found is not None
         return found
 
