@@ -22,10 +22,8 @@ from serve.schemas.frames import FramePublic, ViolationProgress
 router = APIRouter(prefix="/cameras", tags=["frames"])
 
 
-def parse_timestamp(value: str | None, tz: ZoneInfo) -> dt.datetime:
+def parse_timestamp(value: str, tz: ZoneInfo) -> dt.datetime:
     """ISO-8601 (a time without offset is the camera's local time) or epoch seconds."""
-    if value is None or not value.strip():
-        return dt.datetime.now(dt.UTC)
     text = value.strip()
     try:
         seconds = float(text)
