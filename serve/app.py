@@ -53,6 +53,7 @@ from serve.store.cases import CaseRepo
 from serve.store.database import open_database
 from serve.store.stats import StatsRepo
 from serve.store.suppressions import SuppressionRepo
+from serve.ui import docs as api_docs
 from serve.ui import routes as ui
 from serve.validation import validation_error
 
@@ -149,6 +150,8 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
             "and opens one draft case per violation with an evidence pack."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served from vendored assets: serve/ui/docs.py
+        redoc_url=None,
     )
     app.add_exception_handler(RequestValidationError, validation_error)
     app.state.settings = settings
@@ -161,6 +164,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     # the pages carry their own); tests/serve/auth/test_route_walk.py holds every route to it
     reviewer, engineer = [Depends(require_reviewer)], [Depends(require_engineer)]
     app.include_router(health.router)  # public
+    app.include_router(api_docs.router)  # public, like /openapi.json
     app.include_router(auth.pages)  # public: the sign-in form
     app.include_router(metrics.router, dependencies=[Depends(require_metrics_access)])
     app.include_router(auth.router, prefix="/v1")

@@ -80,9 +80,11 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/ui/taxonomy.json"): REVIEWER,
     ("GET", "/ui/cameras.json"): REVIEWER,  # names and zones, not sources
     ("GET", "/ui/fonts/cjk"): PUBLIC,  # a font file
+    ("GET", "/docs"): PUBLIC,  # the API's reference, like /openapi.json
+    ("GET", "/redoc"): PUBLIC,
 }
-# routes that are not API routes: FastAPI's docs, and mounted static files (page code)
-PUBLIC_OTHER = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/ui/static"}
+# routes that are not API routes: FastAPI's schema, and mounted static files (page code)
+PUBLIC_OTHER = {"/openapi.json", "/ui/static"}
 
 # what each way of calling may do
 ALLOWED = {
