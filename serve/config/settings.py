@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     deadline_h: float = 48.0
     deadline_h_by_violation: dict[str, float] = {}
     suppress_days: float = 7.0
+    # a rejection can be reopened (back to draft, audited) for this many hours after it
+    reopen_window_h: float = Field(default=72.0, ge=0)
     # dispatch: confirmed cases are POSTed here when dispatched (None: export files only);
     # evidence URLs in the payload start with public_url; the secret signs each body
     dispatch_url: str | None = None

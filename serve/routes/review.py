@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Body, HTTPException, Response
 
 from detector.geometry import Box
 from detector.taxonomy import Taxonomy
@@ -129,6 +130,37 @@ def _check_box(box: Box, original: object) -> None:
         raise HTTPException(
             422, f"field 'box': {list(box)} is outside the {width}x{height} evidence frame"
         )
+
+
+@router.post("/cases/{case_id}/reopen", response_model=CasePublic)
+def reopen_case(
+    case_id: RowId,
+    cases: CasesDep,
+    taxonomy: TaxonomyDep,
+    settings: SettingsDep,
+    suppressions: SuppressionsDep,
+    cameras: CamerasDep,
+    actor: ActorDep,
+    reason: Annotated[str | None, Body(embed=True, max_length=500)] = None,
+) -> CasePublic:
+    """Undo a mistaken rejection: the case goes back to the review queue as a draft, if it
+    was rejected within ``reopen_window_h`` (72 h); 409 otherwise, saying why. The
+    suppression a ``false_positive`` rejection made is lifted with it; the rejection
+    stays in the audit log."""
+    try:
+        done = cases.reopen(
+            case_id,
+            actor=actor,
+            within=dt.timedelta(hours=settings.reopen_window_h),
+            reason=reason,
+        )
+    except CaseNotFound as e:
+        raise HTTPException(404, str(e)) from e
+    except CaseStateError as e:
+        raise HTTPException(409, str(e)) from e
+    if suppressions.lift_for_case(case_id, actor=actor):
+        cameras.suppressions_changed(done.camera_id)
+    return CasePublic.from_record(done, taxonomy)
 
 
 @router.get("/cases/{case_id}/audit", response_model=AuditPublic)

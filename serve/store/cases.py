@@ -6,11 +6,11 @@ import builtins
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
+from serve.store.case_moves import CaseMoves, CaseNotFound
 from serve.store.case_rows import (
     audit_row,
     case_record,
@@ -24,7 +24,6 @@ from serve.store.orm import CaseAuditRow, CaseRow
 from serve.store.phones import PhoneRepo
 from serve.store.readings import phone_rows
 from serve.store.records import (
-    REJECT_REASONS,
     AuditRecord,
     CaseRecord,
     EvidenceIn,
@@ -34,23 +33,14 @@ from serve.store.records import (
     check_confidence,
     require_aware,
 )
-from serve.workflow import IN_PROGRESS, CaseStatus, check_transition
+from serve.workflow import CaseStatus
+
+__all__ = ["CaseNotFound", "CaseRepo"]
 
 logger = logging.getLogger(__name__)
 
 
-class CaseNotFound(KeyError):  # noqa: N818 (the name the service layer uses)
-    """No case has this id."""
-
-    def __init__(self, case_id: int) -> None:
-        super().__init__(case_id)
-        self.case_id = case_id
-
-    def __str__(self) -> str:
-        return f"no case with id {self.case_id}"
-
-
-class CaseRepo:
+class CaseRepo(CaseMoves):
     """Cases in ``db``; every call is its own short transaction, safe from many threads."""
 
     def __init__(self, db: Database) -> None:
@@ -190,118 +180,6 @@ class CaseRepo:
                 row.last_seen = max(row.last_seen, seen)
                 row.updated_at = now
 
-    def review(
-        self,
-        case_id: int,
-        *,
-        actor: str,
-        decision: Literal["confirm", "reject"],
-        reason: str | None = None,
-        note: str | None = None,
-        label: str | None = None,
-        box: Sequence[float] | None = None,
-        deadline_at: datetime | None = None,
-        violation: str | None = None,
-    ) -> CaseRecord:
-        """Confirm (optionally correcting class, box and so violation) or reject a draft."""
-        checked_box = check_box(box) if box is not None else None
-        require_aware("deadline_at", deadline_at)
-        if decision == "reject":
-            if reason not in REJECT_REASONS:
-                raise ValueError(f"a rejection needs a reason, one of {list(REJECT_REASONS)}")
-            if reason == "other" and not (note and note.strip()):
-                raise ValueError("reason 'other' needs a note saying why")
-        to = CaseStatus.CONFIRMED if decision == "confirm" else CaseStatus.REJECTED
-        now = datetime.now(UTC)
-        with self._db.session() as session:
-            row = self._locked(session, case_id)
-            check_transition(row.id, row.status, to)
-            detail: dict[str, object] = {}
-            if label is not None and label != row.label:
-                detail["label"] = {"from": row.label, "to": label}
-                row.label = label
-            if violation is not None and violation != row.violation:
-                detail["violation"] = {"from": row.violation, "to": violation}
-                row.violation = violation
-            if checked_box is not None and list(checked_box) != row.box:
-                detail["box"] = {"from": row.box, "to": list(checked_box)}
-                row.box = list(checked_box)
-            if note:
-                detail["note"] = note
-            session.add(audit_row(row.id, now, actor, decision, row.status, to, reason, detail))
-            row.status = to
-            row.reviewed_by, row.reviewed_at = actor, now
-            row.reject_reason = reason if decision == "reject" else None
-            row.review_note = note
-            row.deadline_at = deadline_at if decision == "confirm" else None
-            row.updated_at = now
-            session.flush()
-            return case_record(row)
-
-    def transition(
-        self,
-        case_id: int,
-        to: str,
-        *,
-        actor: str,
-        reason: str | None = None,
-        detail: dict[str, object] | None = None,
-    ) -> CaseRecord:
-        """Move a case along the workflow (dispatch, re-inspection, closing), audited."""
-        now = datetime.now(UTC)
-        with self._db.session() as session:
-            row = self._locked(session, case_id)
-            status = check_transition(row.id, row.status, to)
-            session.add(audit_row(row.id, now, actor, to, row.status, to, reason, detail))
-            row.status = status
-            if status is CaseStatus.DISPATCHED:
-                row.dispatched_at = now
-            elif status is CaseStatus.VERIFIED_CLEARED:
-                row.cleared_at = now
-            elif status is CaseStatus.CLOSED:
-                row.closed_at = now
-            row.updated_at = now
-            session.flush()
-            return case_record(row)
-
-    def mark_overdue(self, now: datetime) -> builtins.list[int]:
-        """Flag confirmed and dispatched cases past their deadline; returns their ids."""
-        require_aware("now", now)
-        with self._db.session() as session:
-            rows = session.scalars(
-                select(CaseRow)
-                .where(
-                    CaseRow.status.in_(sorted(IN_PROGRESS)),
-                    CaseRow.deadline_at < now,
-                    CaseRow.overdue.is_(False),
-                )
-                .with_for_update()
-            ).all()
-            for row in rows:
-                row.overdue = True
-                row.updated_at = now
-                session.add(audit_row(row.id, now, "system", "overdue", row.status, row.status))
-            return [r.id for r in rows]
-
-    def note(
-        self,
-        case_id: int,
-        *,
-        actor: str,
-        action: str,
-        reason: str | None = None,
-        detail: dict[str, object] | None = None,
-    ) -> None:
-        """Append an event that changes no state (e.g. a webhook delivery) to the audit log."""
-        now = datetime.now(UTC)
-        with self._db.session() as session:
-            row = session.get(CaseRow, case_id)
-            if row is None:
-                raise CaseNotFound(case_id)
-            session.add(
-                audit_row(case_id, now, actor, action, row.status, row.status, reason, detail)
-            )
-
     def with_status(self, statuses: Sequence[str]) -> builtins.list[int]:
         """Ids of the cases in ``statuses``, oldest first."""
         with self._db.session(write=False) as session:
@@ -336,18 +214,6 @@ class CaseRepo:
                 )
                 for r in rows
             ]
-
-    @staticmethod
-    def _locked(session: Session, case_id: int) -> CaseRow:
-        row = session.scalars(
-            select(CaseRow)
-            .where(CaseRow.id == case_id)
-            .options(selectinload(CaseRow.evidence))
-            .with_for_update()
-        ).one_or_none()
-        if row is None:
-            raise CaseNotFound(case_id)
-        return row
 
     def get(self, case_id: int) -> CaseRecord | None:
         with self._db.session(write=False) as session:

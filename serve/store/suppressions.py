@@ -59,6 +59,20 @@ class SuppressionRepo:
         with self._db.session(write=False) as session:
             return [_record(r) for r in session.scalars(query.order_by(SuppressionRow.id))]
 
+    def lift_for_case(self, case_id: int, *, actor: str) -> builtins.list[SuppressionRecord]:
+        """Lift the suppressions the rejection of ``case_id`` made (that rejection was
+        undone); returns those lifted."""
+        now = datetime.now(UTC)
+        with self._db.session() as session:
+            rows = session.scalars(
+                select(SuppressionRow).where(
+                    SuppressionRow.case_id == case_id, SuppressionRow.lifted_at.is_(None)
+                )
+            ).all()
+            for row in rows:
+                row.lifted_at, row.lifted_by = now, actor
+            return [_record(r) for r in rows]
+
     def lift(self, suppression_id: int, *, actor: str) -> SuppressionRecord:
         now = datetime.now(UTC)
         with self._db.session() as session:
