@@ -1,9 +1,10 @@
 // The review page: a queue of draft cases, worked by keyboard (see keys.js).
 
-import { api, whoami, withQuery } from "./api.js";
-import { h, midnightISO, replace } from "./dom.js";
-import { applyStatic, extend, getLang, onLangChange, t, toggleLang } from "./i18n.js";
-import { renderFooter, renderHelp } from "./keys.js";
+import { api, whoami } from "./api.js";
+import { AskDialog } from "./ask.js";
+import { replace } from "./dom.js";
+import { applyStatic, extend, onLangChange, t, toggleLang } from "./i18n.js";
+import { renderFooter, renderHelp, routeKey, toggleHelp } from "./keys.js";
 import { RejectDialog } from "./reject.js";
 import {
   SCENE_VIOLATION,
@@ -16,11 +17,12 @@ import {
 } from "./panels.js";
 import { renderPhones } from "./phones_panel.js";
 import { PHONE_STRINGS } from "./phones_strings.js";
+import { fetchQueue, fillFilters, readFilters } from "./queue.js";
+import { REVIEW_STRINGS } from "./review_strings.js";
 import { EvidenceViewer, sameBox } from "./viewer.js";
 
 extend(PHONE_STRINGS);
-
-const QUEUE_LIMIT = 500;
+extend(REVIEW_STRINGS);
 
 const $ = (id) => document.getElementById(id);
 
@@ -38,6 +40,8 @@ const st = {
   edits: new Map(),
   busy: false,
   loading: true,
+  // the ids the last rejection took out of the queue, until U undoes it
+  undo: [],
 };
 
 const viewer = new EvidenceViewer($("viewer"), {
@@ -91,8 +95,18 @@ function renderAll() {
   renderHelp($("help-table"));
 }
 
+// buttons that act on the case shown, and those that act on the selection
+const CASE_BUTTONS = ["btn-confirm", "btn-reject", "btn-edit", "btn-class", "btn-select"];
+const BULK_BUTTONS = ["btn-bulk-confirm", "btn-bulk-reject"];
+
+function renderButtons() {
+  for (const id of CASE_BUTTONS) $(id).disabled = !current() || st.busy;
+  for (const id of BULK_BUTTONS) $(id).disabled = !st.selected.size || st.busy;
+}
+
 function renderDetail() {
   const c = current();
+  renderButtons();
   $("class-row").classList.toggle("hidden", !c);
   if (!c) {
     renderPhones($("phones-panel"), null);
@@ -146,57 +160,23 @@ function cycleView() {
 
 // ---- queue -----------------------------------------------------------------------------
 
-function filters() {
-  return {
-    camera_id: $("f-camera").value,
-    violation: $("f-violation").value,
-    from: $("f-from").value,
-    to: $("f-to").value,
-    minconf: Number.parseFloat($("f-minconf").value) || 0,
-    sort: $("f-sort").value,
-  };
-}
-
-function nextDay(date) {
-  const d = new Date(`${date}T12:00:00`);
-  d.setDate(d.getDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
-
 // each load is numbered: a slow answer to an older filter never replaces a newer one
 let queueLoads = 0;
 
 async function loadQueue() {
-  const f = filters();
   const keep = current() ? current().id : null;
   const seq = ++queueLoads;
   st.loading = true;
-  const url = withQuery("/v1/cases", {
-    status: "draft",
-    camera_id: f.camera_id,
-    violation: f.violation,
-    since: f.from ? midnightISO(f.from) : "",
-    limit: QUEUE_LIMIT,
-  });
   try {
-    const body = await api("GET", url);
+    const { cases, total, loaded } = await fetchQueue(readFilters());
     if (seq !== queueLoads) return;
-    let list = body.data;
-    if (f.to) {
-      const end = Date.parse(midnightISO(nextDay(f.to)));
-      list = list.filter((c) => Date.parse(c.first_seen) < end);
-    }
-    if (f.minconf > 0) list = list.filter((c) => c.confidence >= f.minconf);
-    if (f.sort === "confidence") {
-      list = [...list].sort((a, b) => b.confidence - a.confidence || b.id - a.id);
-    }
-    st.cases = list;
-    st.total = body.count;
-    st.loaded = body.data.length;
-    const ids = new Set(list.map((c) => c.id));
+    st.cases = cases;
+    st.total = total;
+    st.loaded = loaded;
+    const ids = new Set(cases.map((c) => c.id));
     st.selected = new Set([...st.selected].filter((id) => ids.has(id)));
-    const at = list.findIndex((c) => c.id === keep);
-    st.index = at >= 0 ? at : list.length ? 0 : -1;
+    const at = cases.findIndex((c) => c.id === keep);
+    st.index = at >= 0 ? at : cases.length ? 0 : -1;
     showError("");
   } catch (e) {
     if (seq !== queueLoads) return;
@@ -228,6 +208,7 @@ function toggleSelect(i = st.index) {
   else st.selected.add(c.id);
   renderQueue($("queue"), st, { onPick: pick, onToggle: toggleSelect });
   renderCount($("queue-count"), st);
+  renderButtons();
 }
 
 function toggleSelectAll() {
@@ -235,6 +216,7 @@ function toggleSelectAll() {
     st.selected.size === st.cases.length ? new Set() : new Set(st.cases.map((c) => c.id));
   renderQueue($("queue"), st, { onPick: pick, onToggle: toggleSelect });
   renderCount($("queue-count"), st);
+  renderButtons();
 }
 
 // ---- decisions -------------------------------------------------------------------------
@@ -251,6 +233,7 @@ function confirmBody(c) {
 async function decide(cases, bodyOf) {
   if (st.busy || !cases.length) return;
   st.busy = true;
+  renderButtons();
   viewer.setEditing(false);
   const done = new Set();
   const errors = [];
@@ -274,10 +257,12 @@ async function decide(cases, bodyOf) {
   }
   st.index = st.cases.length ? Math.min(at, st.cases.length - 1) : -1;
   showError(errors);
-  if (cases.length > 1) toast(t("done.bulk", { ok: done.size, failed: errors.length }));
+  const rejected = bodyOf(cases[0]).decision === "reject";
+  if (rejected && done.size) st.undo = [...done];
+  const undo = rejected && done.size ? ` · ${t("undo.hint")}` : "";
+  if (cases.length > 1) toast(t("done.bulk", { ok: done.size, failed: errors.length }) + undo);
   else if (done.size) {
-    const rejected = bodyOf(cases[0]).decision === "reject";
-    toast(t(rejected ? "done.rejected" : "done.confirmed", { id: cases[0].id }));
+    toast(t(rejected ? "done.rejected" : "done.confirmed", { id: cases[0].id }) + undo);
   }
   renderQueue($("queue"), st, { onPick: pick, onToggle: toggleSelect });
   renderCount($("queue-count"), st);
@@ -309,6 +294,28 @@ function selectedCases() {
   return st.cases.filter((c) => st.selected.has(c.id));
 }
 
+/** U: the last rejection undone (reopened, audited); its cases come back to the queue. */
+async function undoReject() {
+  const ids = st.undo;
+  if (!ids.length || st.busy) return toast(t("undo.none"));
+  st.undo = [];
+  const errors = [];
+  for (const id of ids) {
+    try {
+      await api("POST", `/v1/cases/${id}/reopen`, { reason: "undo" });
+    } catch (e) {
+      errors.push(t("err.case", { id, detail: e.detail || String(e) }));
+    }
+  }
+  await loadQueue();
+  showError(errors);
+  const back = ids.filter((id) => st.cases.some((c) => c.id === id));
+  if (back.length) {
+    pick(st.cases.findIndex((c) => c.id === back[0]));
+    toast(t("undo.done", { ids: back.join(", #") }));
+  }
+}
+
 function bulkConfirm() {
   const cases = selectedCases();
   if (!cases.length) return showError(t("bulk.none"));
@@ -320,12 +327,13 @@ function bulkConfirm() {
     focusClass();
     return;
   }
-  decide(cases, confirmBody);
+  askDialog.ask(t("bulk.ask_confirm", { n: cases.length }), () => decide(cases, confirmBody));
 }
 
 // ---- rejecting -------------------------------------------------------------------------
 
 let rejectDialog = null;
+let askDialog = null;
 
 function openReject(bulk) {
   const cases = bulk ? selectedCases() : current() ? [current()] : [];
@@ -358,23 +366,6 @@ function revertBox() {
   renderDetail();
 }
 
-function onEditKey(e) {
-  const arrows = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
-  if (e.key in arrows) {
-    const step = e.shiftKey ? 10 : 1;
-    const [dx, dy] = arrows[e.key];
-    viewer.nudge(dx * step, dy * step, e.altKey);
-  } else if (e.key === "Enter") {
-    viewer.setEditing(false);
-  } else if (e.key === "Escape") {
-    revertBox();
-  } else {
-    return false;
-  }
-  e.preventDefault();
-  return true;
-}
-
 function focusClass() {
   if (!current()) return;
   $("class-select").focus();
@@ -382,89 +373,39 @@ function focusClass() {
 
 // ---- keyboard --------------------------------------------------------------------------
 
-function toggleHelp(show) {
-  const el = $("help-dialog");
-  el.classList.toggle("hidden", show === undefined ? !el.classList.contains("hidden") : !show);
-}
-
 function onKey(e) {
-  if (e.ctrlKey || e.metaKey) return;
-  if (rejectDialog && rejectDialog.isOpen) return rejectDialog.onKey(e);
-  if (!$("help-dialog").classList.contains("hidden")) {
-    if (e.key === "Escape" || e.key === "?") {
-      e.preventDefault();
-      toggleHelp(false);
-    }
-    return;
-  }
-  const tag = e.target.tagName;
-  if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") {
-    if (e.key === "Escape" || (e.key === "Enter" && tag === "SELECT")) {
-      e.preventDefault();
-      e.target.blur();
-    }
-    return;
-  }
-  if (viewer.editing && onEditKey(e)) return;
-  if (e.altKey) return;
-  const key = e.key;
-  const actions = {
-    j: () => move(1),
-    ArrowDown: () => move(1),
-    k: () => move(-1),
-    ArrowUp: () => move(-1),
-    y: confirmCurrent,
-    Y: bulkConfirm,
-    n: () => openReject(false),
-    N: () => openReject(true),
-    x: () => toggleSelect(),
-    a: toggleSelectAll,
-    e: toggleEdit,
-    l: focusClass,
-    v: cycleView,
-    "+": () => viewer.zoomBy(1.25),
-    "=": () => viewer.zoomBy(1.25),
-    "-": () => viewer.zoomBy(0.8),
-    0: () => viewer.resetZoom(),
-    r: loadQueue,
-    t: toggleLang,
-    "?": () => toggleHelp(),
-    Escape: () => showError(""),
-  };
-  // letters by the Shift key, not their case, so Caps Lock does not turn Y into bulk confirm
-  const letter = /^[a-z]$/i.test(key);
-  const action = letter
-    ? actions[e.shiftKey ? key.toUpperCase() : key.toLowerCase()]
-    : actions[key];
-  if (!action) return;
-  e.preventDefault();
-  action();
+  routeKey(e, {
+    dialogs: [rejectDialog, askDialog],
+    viewer,
+    revertBox,
+    actions: {
+      j: () => move(1),
+      ArrowDown: () => move(1),
+      k: () => move(-1),
+      ArrowUp: () => move(-1),
+      y: confirmCurrent,
+      Y: bulkConfirm,
+      n: () => openReject(false),
+      N: () => openReject(true),
+      u: undoReject,
+      x: () => toggleSelect(),
+      a: toggleSelectAll,
+      e: toggleEdit,
+      l: focusClass,
+      v: cycleView,
+      "+": () => viewer.zoomBy(1.25),
+      "=": () => viewer.zoomBy(1.25),
+      "-": () => viewer.zoomBy(0.8),
+      0: () => viewer.resetZoom(),
+      r: loadQueue,
+      t: toggleLang,
+      "?": () => toggleHelp(),
+      Escape: () => showError(""),
+    },
+  });
 }
 
 // ---- start -----------------------------------------------------------------------------
-
-function fillFilters() {
-  const cam = $("f-camera");
-  const vio = $("f-violation");
-  const keepCam = cam.value;
-  const keepVio = vio.value;
-  replace(
-    cam,
-    h("option", { value: "" }, t("filter.all")),
-    [...st.cameras.values()].map((c) =>
-      h("option", { value: c.id }, c.name ? `${c.name} (${c.id})` : c.id),
-    ),
-  );
-  replace(
-    vio,
-    h("option", { value: "" }, t("filter.all")),
-    st.taxonomy.violations.map((v) =>
-      h("option", { value: v.key }, getLang() === "en" ? v.en : v.zh),
-    ),
-  );
-  cam.value = keepCam;
-  vio.value = keepVio;
-}
 
 function showUser(me) {
   $("user").textContent = me.username
@@ -484,6 +425,7 @@ async function start() {
     ]);
     st.taxonomy = indexTaxonomy(taxonomy);
     st.cameras = new Map(cameras.data.map((c) => [c.id, c]));
+    askDialog = new AskDialog();
     rejectDialog = new RejectDialog(st.taxonomy.reject_reasons, (cases, body) =>
       decide(cases, (c) => rejectBody(c, body)),
     );
@@ -492,10 +434,10 @@ async function start() {
     return;
   }
   showUser(me);
-  fillFilters();
+  fillFilters(st.cameras, st.taxonomy);
   onLangChange(() => {
     showUser(me);
-    fillFilters();
+    fillFilters(st.cameras, st.taxonomy);
     renderAll();
     rejectDialog.render();
   });

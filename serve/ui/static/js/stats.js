@@ -3,6 +3,7 @@
 import { api, whoami, withQuery } from "./api.js";
 import { barChart, formatPercent, PALETTE } from "./charts.js";
 import { h, isoDate, localTime, replace } from "./dom.js";
+import { overdueText } from "./duration.js";
 import { applyStatic, getLang, t } from "./i18n.js";
 import { wireTopbar } from "./topbar.js";
 
@@ -177,7 +178,7 @@ function renderOverdue(d) {
       h("td", {}, v ? (getLang() === "en" ? v.en : v.zh) : c.violation_name),
       h("td", {}, t(`status.${c.status}`)),
       h("td", {}, localTime(c.deadline_at)),
-      h("td", {}, c.overdue_h === null ? "" : c.overdue_h.toFixed(1)),
+      h("td", { class: "overdue-by" }, overdueText(c.overdue_h)),
     );
   });
   replace(

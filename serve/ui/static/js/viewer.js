@@ -60,11 +60,14 @@ export class EvidenceViewer {
     this.svg.setAttribute("width", item.width);
     this.svg.setAttribute("height", item.height);
     if (changed) this.img.src = item.url;
+    this.stage.hidden = false;
     if (!OVERLAY_KINDS.has(this.kind)) this.editing = false;
     this.resetZoom();
   }
 
   clear() {
+    // no case: nothing is drawn (an <img> sized but without a source shows a broken icon)
+    this.stage.hidden = true;
     this.img.removeAttribute("src");
     this.kind = null;
     this.box = null;
