@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 
 from serve.routes.deps import MAX_OFFSET, CasesDep, EvidenceDep, RowId, TaxonomyDep
 from serve.schemas.cases import CasePublic, CasesPublic
+from serve.store.cases import CaseSort
 from serve.workflow import CaseStatus
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -27,20 +28,39 @@ def list_cases(
     since: Annotated[
         dt.datetime | None, Query(description="first seen at or after (ISO-8601 with offset)")
     ] = None,
+    until: Annotated[
+        dt.datetime | None, Query(description="first seen before (ISO-8601 with offset)")
+    ] = None,
+    responsible: Annotated[
+        str | None, Query(max_length=128, description="the responsible unit, as on the case")
+    ] = None,
+    overdue: Annotated[bool | None, Query(description="past its deadline (or not)")] = None,
+    sort: Annotated[
+        CaseSort,
+        Query(description="newest / oldest (first seen), deadline (soonest first), updated"),
+    ] = "newest",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> CasesPublic:
-    """Cases, newest first; ``count`` is the number matching the filters."""
+    """Cases, newest first unless ``sort`` says otherwise; ``count`` is the number matching
+    the filters."""
     if violation is not None and violation not in {v.key for v in taxonomy.violations}:
         known = ", ".join(v.key for v in taxonomy.violations)
         raise HTTPException(422, f"unknown violation {violation!r}; known: {known}")
-    if since is not None and since.tzinfo is None:
-        raise HTTPException(422, "query 'since' needs a UTC offset, e.g. 2026-11-23T08:00:00+08:00")
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise HTTPException(
+                422, f"query '{name}' needs a UTC offset, e.g. 2026-11-23T08:00:00+08:00"
+            )
     records, count = cases.list(
         status=status,
         violation=violation,
         camera_id=camera_id,
         since=since,
+        until=until,
+        responsible=responsible,
+        overdue=overdue,
+        sort=sort,
         limit=limit,
         offset=offset,
     )

@@ -13,9 +13,11 @@ from fastapi import APIRouter, Body, HTTPException, Request, Response
 from detector.taxonomy import Taxonomy
 from serve.cameras.service import UnknownCameraError
 from serve.config.settings import Settings
+from serve.evidence.files import EvidenceFiles
 from serve.routes.deps import ActorDep, CamerasDep, CasesDep, EvidenceDep, RowId, TaxonomyDep
 from serve.schemas.cases import CasePublic
 from serve.store.cases import CaseNotFound, CaseRepo
+from serve.store.records import CaseRecord
 from serve.workflow import CaseStateError, CaseStatus
 
 router = APIRouter(prefix="/cases", tags=["workflow"])
@@ -81,6 +83,50 @@ def close_case(
     return CasePublic.from_record(record, taxonomy)
 
 
+@router.post("/{case_id}/notes", status_code=204)
+def add_note(
+    case_id: RowId,
+    cases: CasesDep,
+    actor: ActorDep,
+    text: Annotated[str, Body(embed=True, min_length=1, max_length=1000)],
+) -> Response:
+    """A note on the case (a call made, a unit's answer), kept in its audit log."""
+    if not text.strip():
+        raise HTTPException(422, "field 'text': a note needs some text")
+    try:
+        cases.note(case_id, actor=actor, action="note", reason=text.strip())
+    except CaseNotFound as e:
+        raise HTTPException(404, str(e)) from e
+    return Response(status_code=204)
+
+
+def _write_case(
+    z: zipfile.ZipFile, record: CaseRecord, evidence: EvidenceFiles, taxonomy: Taxonomy, at: str
+) -> None:
+    """``{at}case.json`` (with each evidence file's SHA-256) and ``{at}evidence/*``."""
+    public = CasePublic.from_record(record, taxonomy).model_dump(mode="json")
+    files = []
+    for item in record.evidence:
+        path = evidence.path(item.path)
+        if not evidence.verify(item.path, item.sha256):
+            raise HTTPException(
+                409, f"evidence {item.kind} of case {record.id} fails its SHA-256 check"
+            )
+        name = f"evidence/{item.kind}{path.suffix}"
+        z.write(path, at + name)
+        files.append({"kind": item.kind, "file": name, "sha256": item.sha256})
+    public["evidence_files"] = files
+    z.writestr(at + "case.json", json.dumps(public, ensure_ascii=False, indent=2))
+
+
+def _zip(name: str, body: bytes) -> Response:
+    return Response(
+        body,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @router.get(
     "/{case_id}/export",
     response_class=Response,
@@ -94,23 +140,37 @@ def export_case(
     record = cases.get(case_id)
     if record is None:
         raise HTTPException(404, f"no case with id {case_id}")
-    public = CasePublic.from_record(record, taxonomy).model_dump(mode="json")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        files = []
-        for item in record.evidence:
-            path = evidence.path(item.path)
-            if not evidence.verify(item.path, item.sha256):
-                raise HTTPException(
-                    409, f"evidence {item.kind} of case {case_id} fails its SHA-256 check"
-                )
-            name = f"evidence/{item.kind}{path.suffix}"
-            z.write(path, name)
-            files.append({"kind": item.kind, "file": name, "sha256": item.sha256})
-        public["evidence_files"] = files
-        z.writestr("case.json", json.dumps(public, ensure_ascii=False, indent=2))
-    return Response(
-        buffer.getvalue(),
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="case-{case_id}.zip"'},
-    )
+        _write_case(z, record, evidence, taxonomy, "")
+    return _zip(f"case-{case_id}.zip", buffer.getvalue())
+
+
+# at most this many cases in one export (a page of the case list)
+MAX_EXPORT = 200
+
+
+@router.post(
+    "/export",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def export_cases(
+    ids: Annotated[list[RowId], Body(embed=True, min_length=1, max_length=MAX_EXPORT)],
+    cases: CasesDep,
+    evidence: EvidenceDep,
+    taxonomy: TaxonomyDep,
+) -> Response:
+    """Several cases in one zip, each in ``case-<id>/`` as ``GET /cases/{id}/export`` writes
+    it; 404 naming the ids that do not exist."""
+    wanted = list(dict.fromkeys(ids))
+    records = {i: cases.get(i) for i in wanted}
+    missing = [i for i, r in records.items() if r is None]
+    if missing:
+        raise HTTPException(404, f"no case with id {', '.join(map(str, missing))}")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for case_id, record in records.items():
+            assert record is not None
+            _write_case(z, record, evidence, taxonomy, f"case-{case_id}/")
+    return _zip(f"cases-{len(wanted)}.zip", buffer.getvalue())

@@ -6,6 +6,7 @@ import builtins
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import selectinload
@@ -35,7 +36,16 @@ from serve.store.records import (
 )
 from serve.workflow import CaseStatus
 
-__all__ = ["CaseNotFound", "CaseRepo"]
+__all__ = ["SORTS", "CaseNotFound", "CaseRepo", "CaseSort"]
+
+CaseSort = Literal["newest", "oldest", "deadline", "updated"]
+# the orders a list of cases comes in (ties: the newer case first)
+SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "newest": (CaseRow.first_seen.desc(), CaseRow.id.desc()),
+    "oldest": (CaseRow.first_seen.asc(), CaseRow.id.asc()),
+    "deadline": (CaseRow.deadline_at.asc().nulls_last(), CaseRow.id.desc()),
+    "updated": (CaseRow.updated_at.desc(), CaseRow.id.desc()),
+}
 
 logger = logging.getLogger(__name__)
 
@@ -263,13 +273,21 @@ class CaseRepo(CaseMoves):
         violation: str | None = None,
         camera_id: str | None = None,
         since: datetime | None = None,
+        until: datetime | None = None,
+        responsible: str | None = None,
+        overdue: bool | None = None,
+        sort: CaseSort = "newest",
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[builtins.list[CaseRecord], int]:
-        """A page of matching cases, newest first, and how many match in all."""
+        """A page of matching cases (first seen in [since, until)), in ``sort`` order
+        (newest first by default), and how many match in all."""
         if limit < 1 or offset < 0:
             raise ValueError(f"expected limit >= 1 and offset >= 0, got {limit=} {offset=}")
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}; one of {list(SORTS)}")
         require_aware("since", since)
+        require_aware("until", until)
         where: builtins.list[ColumnElement[bool]] = []
         if status is not None:
             where.append(CaseRow.status == status)
@@ -279,12 +297,18 @@ class CaseRepo(CaseMoves):
             where.append(CaseRow.camera_id == camera_id)
         if since is not None:
             where.append(CaseRow.first_seen >= since)
+        if until is not None:
+            where.append(CaseRow.first_seen < until)
+        if responsible is not None:
+            where.append(CaseRow.responsible == responsible)
+        if overdue is not None:
+            where.append(CaseRow.overdue.is_(overdue))
         with self._db.session(write=False) as session:
             total = session.scalar(select(func.count()).select_from(CaseRow).where(*where)) or 0
             rows = session.scalars(
                 select(CaseRow)
                 .where(*where)
-                .order_by(CaseRow.first_seen.desc(), CaseRow.id.desc())
+                .order_by(*SORTS[sort])
                 .limit(limit)
                 .offset(offset)
                 .options(selectinload(CaseRow.evidence))

@@ -62,6 +62,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/cases/{case_id}"): REVIEWER,
     ("GET", "/v1/cases/{case_id}/evidence/{n}"): REVIEWER,
     ("POST", "/v1/cases/{case_id}/review"): REVIEWER,
+    ("POST", "/v1/cases/{case_id}/notes"): REVIEWER,
+    ("POST", "/v1/cases/export"): REVIEWER,
     ("POST", "/v1/cases/{case_id}/reopen"): REVIEWER,
     ("GET", "/v1/cases/{case_id}/audit"): REVIEWER,
     ("POST", "/v1/cases/{case_id}/dispatch"): REVIEWER,
