@@ -1,4 +1,4 @@
-"""Routes of the reviewers' pages: the two pages, their static files, taxonomy and font."""
+"""Routes of the reviewers' pages: the pages, their static files, taxonomy and font."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from fastapi.staticfiles import StaticFiles
 from serve.auth.access import require_page_role, require_reviewer
 from serve.auth.roles import Role
 from serve.evidence.fonts import find_cjk_font
-from serve.routes.deps import CamerasDep, TaxonomyDep
+from serve.routes.deps import CamerasDep, RowId, TaxonomyDep
 from serve.store.records import EVIDENCE_KINDS, REJECT_REASONS
 
 STATIC_DIR = Path(__file__).with_name("static")
 
-# PAGE PROTECTION, in one place: reviewers and up may open /review, /stats and /phones; a browser
-# without a session is sent to /login?next=<the page>. The API routes the pages call check
-# the same role (and the CSRF token on POSTs) themselves.
+# PAGE PROTECTION, in one place: reviewers and up may open /review, /cases, /stats and
+# /phones; a browser without a session is sent to /login?next=<the page>. The API routes
+# the pages call check the same role (and the CSRF token on POSTs) themselves.
 PAGE_ACCESS = Depends(require_page_role(Role.reviewer))
 
 # everything the pages load comes from this app: no CDN, no inline script or style
@@ -60,6 +60,18 @@ def _page(name: str) -> FileResponse:
 def review_page() -> FileResponse:
     """The queue of draft cases, worked by keyboard."""
     return _page("review.html")
+
+
+@pages.get("/cases")
+def cases_page() -> FileResponse:
+    """Every case, any status: filtered, sorted, paged, selected cases exported."""
+    return _page("cases.html")
+
+
+@pages.get("/cases/{case_id}")
+def case_page(case_id: RowId) -> FileResponse:
+    """One case: evidence, timeline, deadline and the moves its status allows."""
+    return _page("case.html")
 
 
 @pages.get("/stats")

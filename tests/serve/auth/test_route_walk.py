@@ -78,6 +78,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/v1/phones/{number}/status"): REVIEWER,
     ("PUT", "/v1/cases/{case_id}/phones/{number}"): REVIEWER,
     ("GET", "/review"): PAGE,
+    ("GET", "/cases"): PAGE,
+    ("GET", "/cases/{case_id}"): PAGE,
     ("GET", "/stats"): PAGE,
     ("GET", "/phones"): PAGE,
     ("GET", "/ui/taxonomy.json"): REVIEWER,

@@ -62,9 +62,8 @@ async function errorOf(r) {
   return new ApiError(r.status, detailText(body, `HTTP ${r.status} ${r.statusText}`));
 }
 
-/** Call the API; resolves to the JSON body, rejects with an ApiError. */
-export async function api(method, url, body = undefined, retried = false) {
-  const headers = { Accept: "application/json" };
+async function send(method, url, body, accept, retried = false) {
+  const headers = { Accept: accept };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") {
     const me = await whoami();
@@ -83,10 +82,34 @@ export async function api(method, url, body = undefined, retried = false) {
   if (r.status === 403 && method !== "GET" && !retried) {
     // the session may have been renewed with a new CSRF token: fetch it once and retry
     await whoami(true);
-    return api(method, url, body, true);
+    return send(method, url, body, accept, true);
   }
   if (!r.ok) throw await errorOf(r);
+  return r;
+}
+
+/** Call the API; resolves to the JSON body, rejects with an ApiError. */
+export async function api(method, url, body = undefined) {
+  const r = await send(method, url, body, "application/json");
   return r.status === 204 ? null : r.json();
+}
+
+/** Call the API for a file (a zip); resolves to the Blob, rejects with an ApiError. */
+export async function apiBlob(method, url, body = undefined) {
+  const r = await send(method, url, body, "application/zip, application/json");
+  return r.blob();
+}
+
+/** Save `blob` as a download named `name`. */
+export function saveBlob(blob, name) {
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = href;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10000);
 }
 
 /** A URL with the non-empty `params` as its query string. */

@@ -1,12 +1,15 @@
 // A yes/no question in the page (not window.confirm): Enter or Y says yes, Escape or N no.
 
-import { t } from "./i18n.js";
+import { h } from "./dom.js";
+import { extend, t } from "./i18n.js";
+
+extend({ zh: { "ask.yes": "确定", "ask.no": "取消" }, en: { "ask.yes": "Yes", "ask.no": "Cancel" } });
 
 const $ = (id) => document.getElementById(id);
 
 export class AskDialog {
   constructor() {
-    this.el = $("ask-dialog");
+    this.el = $("ask-dialog") || document.body.appendChild(dialog());
     this.pending = null;
     $("ask-yes").addEventListener("click", () => this.close(true));
     $("ask-no").addEventListener("click", () => this.close(false));
@@ -40,4 +43,28 @@ export class AskDialog {
     else return;
     e.preventDefault();
   }
+}
+
+function dialog() {
+  return h(
+    "div",
+    {
+      class: "dialog-backdrop hidden",
+      id: "ask-dialog",
+      role: "alertdialog",
+      "aria-modal": "true",
+      "aria-labelledby": "ask-text",
+    },
+    h(
+      "div",
+      { class: "dialog" },
+      h("h3", { id: "ask-text" }),
+      h(
+        "div",
+        { class: "ask-buttons" },
+        h("button", { type: "button", class: "confirm", id: "ask-yes" }),
+        h("button", { type: "button", id: "ask-no" }),
+      ),
+    ),
+  );
 }

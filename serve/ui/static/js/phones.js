@@ -1,6 +1,7 @@
 // The phone ledger page: numbers on confirmed flyer cases, most often seen first; move a
 // number on (hand over to its carrier, suspended, dismissed), see its cases, export.
 
+import "./nav.js";
 import { api, whoami, withQuery } from "./api.js";
 import { h, isoDate, localTime, midnightISO, replace } from "./dom.js";
 import { applyStatic, extend, t } from "./i18n.js";

@@ -1,5 +1,6 @@
 // The review page: a queue of draft cases, worked by keyboard (see keys.js).
 
+import "./nav.js";
 import { api, whoami } from "./api.js";
 import { AskDialog } from "./ask.js";
 import { replace } from "./dom.js";

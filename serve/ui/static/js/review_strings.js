@@ -3,8 +3,6 @@
 
 export const REVIEW_STRINGS = {
   zh: {
-    "ask.yes": "确定",
-    "ask.no": "取消",
     "bulk.ask_confirm": "确认所选的 {n} 个案件？",
     "undo.hint": "按 U 撤销",
     "undo.done": "已撤销驳回，#{ids} 回到待审队列",
@@ -12,8 +10,6 @@ export const REVIEW_STRINGS = {
     "key.undo": "撤销刚才的驳回",
   },
   en: {
-    "ask.yes": "Yes",
-    "ask.no": "Cancel",
     "bulk.ask_confirm": "Confirm the {n} selected cases?",
     "undo.hint": "press U to undo",
     "undo.done": "Rejection undone: #{ids} back in the queue",

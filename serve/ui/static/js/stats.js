@@ -1,5 +1,6 @@
 // The statistics page: KPI cards with their definitions, bar charts, the overdue list.
 
+import "./nav.js";
 import { api, whoami, withQuery } from "./api.js";
 import { barChart, formatPercent, PALETTE } from "./charts.js";
 import { h, isoDate, localTime, replace } from "./dom.js";
