@@ -40,6 +40,7 @@ from serve.routes import (
     detect,
     frames,
     health,
+    live,
     metrics,
     phones,
     review,
@@ -178,6 +179,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.include_router(review.router, prefix="/v1", dependencies=reviewer)
     app.include_router(stats.router, prefix="/v1", dependencies=reviewer)
     app.include_router(phones.router, prefix="/v1", dependencies=reviewer)
+    app.include_router(live.router, prefix="/v1", dependencies=reviewer)
     ui.mount(app)  # pages: reviewers, else a redirect to /login
     app.include_router(workflow.router, prefix="/v1", dependencies=reviewer)
     return app

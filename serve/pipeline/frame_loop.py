@@ -38,6 +38,7 @@ from serve.models import ModelHolder
 from serve.pipeline.camera_clock import CameraClock
 from serve.pipeline.case_writer import CaseWriter
 from serve.pipeline.evidence import EvidenceMaker
+from serve.pipeline.glimpse import LatestFrame
 from serve.pipeline.reinspection import Reinspector
 from serve.pipeline.result import FrameOutOfOrderError, FrameResult
 from serve.pipeline.scene_cases import SceneCases
@@ -101,6 +102,7 @@ class CameraPipeline:
         self.clock = CameraClock(camera.id, max_clock_ahead_s, metrics)
         self._lock = threading.Lock()
         self._last_detections = Detections.empty()
+        self.latest = LatestFrame()
         maker = EvidenceMaker(camera, taxonomy, evidence)
         self.suppressions = SuppressionFilter(camera.id, suppressions)
         self.writer = CaseWriter(
@@ -255,6 +257,8 @@ class CameraPipeline:
         clock = StageClock()
         result = self._run(frame, at, clock)
         result.timings_ms = clock.ms
+        # a still frame is explained by the last inference's detections
+        self.latest.record(frame, at, self._last_detections, result.names)
         for stage, seconds in clock.seconds.items():
             self.metrics.stage_seconds.labels(stage).observe(seconds)
         return result

@@ -266,6 +266,24 @@ class CaseRepo(CaseMoves):
             )
             return [case_record(r) for r in rows]
 
+    def open_counts(self) -> dict[str, dict[str, int]]:
+        """Per camera, how many of its cases are open (draft, confirmed, dispatched) by
+        status, and how many of those are ``overdue``: the camera wall's badges."""
+        open_ = [CaseStatus.DRAFT, CaseStatus.CONFIRMED, CaseStatus.DISPATCHED]
+        counts: dict[str, dict[str, int]] = {}
+        with self._db.session(write=False) as session:
+            rows = session.execute(
+                select(CaseRow.camera_id, CaseRow.status, CaseRow.overdue, func.count())
+                .where(CaseRow.status.in_(open_))
+                .group_by(CaseRow.camera_id, CaseRow.status, CaseRow.overdue)
+            )
+            for camera_id, status, overdue, n in rows:
+                mine = counts.setdefault(camera_id, {})
+                mine[status] = mine.get(status, 0) + n
+                if overdue:
+                    mine["overdue"] = mine.get("overdue", 0) + n
+        return counts
+
     def list(
         self,
         *,

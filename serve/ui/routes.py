@@ -17,9 +17,9 @@ from serve.store.records import EVIDENCE_KINDS, REJECT_REASONS
 
 STATIC_DIR = Path(__file__).with_name("static")
 
-# PAGE PROTECTION, in one place: reviewers and up may open /review, /cases, /stats and
-# /phones; a browser without a session is sent to /login?next=<the page>. The API routes
-# the pages call check the same role (and the CSRF token on POSTs) themselves.
+# PAGE PROTECTION, in one place: reviewers and up may open /review, /cases, /cameras,
+# /stats and /phones; a browser without a session is sent to /login?next=<the page>. The
+# API routes the pages call check the same role (and the CSRF token on POSTs) themselves.
 PAGE_ACCESS = Depends(require_page_role(Role.reviewer))
 
 # everything the pages load comes from this app: no CDN, no inline script or style
@@ -72,6 +72,12 @@ def cases_page() -> FileResponse:
 def case_page(case_id: RowId) -> FileResponse:
     """One case: evidence, timeline, deadline and the moves its status allows."""
     return _page("case.html")
+
+
+@pages.get("/cameras")
+def cameras_page() -> FileResponse:
+    """The camera wall: every camera's latest frame, state, health and open cases."""
+    return _page("cameras.html")
 
 
 @pages.get("/stats")
