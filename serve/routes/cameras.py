@@ -63,14 +63,19 @@ def replace_camera(
     camera_id: str, camera: Camera, cameras: CamerasDep, settings: SettingsDep
 ) -> Camera:
     """Replace a camera's whole configuration; its stream and rules restart with it. A
-    source password sent back as the *** it was shown keeps the stored one."""
+    source password sent back as the *** it was shown keeps the stored one; a changed
+    source is held to the source policy."""
     if camera.id != camera_id:
         raise HTTPException(
             422, f"body id {camera.id!r} does not match the camera in the path {camera_id!r}"
         )
     try:
-        camera = keep_secret(camera, cameras.get(camera_id))
-        check_source(camera, allow_local=settings.allow_local_sources)
+        old = cameras.get(camera_id)
+        camera = keep_secret(camera, old)
+        # a source already in use (from the operator's cameras file, say) is not checked
+        # again when only zones or rules change: the zone editor saves through here
+        if camera.source != old.source:
+            check_source(camera, allow_local=settings.allow_local_sources)
         return masked(cameras.replace(camera))
     except SourcePolicyError as e:
         raise HTTPException(422, f"field 'source': {e}") from e

@@ -20,7 +20,7 @@ from serve.cli import proxy_options
 from serve.config.cameras import CameraConfigError, load_cameras
 from serve.config.settings import Settings
 from serve.decoding import ImageDecoder
-from tests.serve.service import ADMIN_TOKEN, cases, push, service, write_config
+from tests.serve.service import ADMIN_TOKEN, PUSH_CAMERA, cases, push, service, write_config
 
 
 def test_decodes_run_off_the_event_loop_and_at_most_slots_at_once() -> None:
@@ -143,6 +143,22 @@ def test_local_sources_over_the_api_need_the_operators_leave(
         assert c.get("/v1/cameras/cam-src").status_code == 404
         r = c.post("/v1/cameras", json=_cam({"kind": "rtsp", "url": "rtsp://10.0.0.7/live"}))
         assert r.status_code == 201, r.text  # a camera on the LAN is fine
+
+
+def test_zones_of_a_camera_from_the_operators_file_can_be_edited(tmp_path: Path) -> None:
+    # the operator's file may name a local source; the zone editor saves the whole camera
+    # back over the API, which checks a source only when it changes
+    local = {**PUSH_CAMERA, "source": {"kind": "rtsp", "url": "rtsp://127.0.0.1:9/live"}}
+    config = write_config(tmp_path / "cameras.yaml", [local])
+    with service(tmp_path, config, allow_local_sources=False) as c:
+        shown = c.get("/v1/cameras/cam-01").json()
+        shown["zones"] = shown["zones"][:1]
+        r = c.put("/v1/cameras/cam-01", json=shown)
+        assert r.status_code == 200, r.text
+        assert [z["id"] for z in r.json()["zones"]] == ["np1"]
+        moved = {**shown, "source": {"kind": "rtsp", "url": "rtsp://127.0.0.1:10/live"}}
+        r = c.put("/v1/cameras/cam-01", json=moved)
+        assert r.status_code == 422 and "ALLOW_LOCAL_SOURCES" in r.json()["detail"]
 
 
 def test_source_passwords_never_leave_and_survive_a_round_trip(tmp_path: Path) -> None:
