@@ -14,6 +14,7 @@ from serve.evidence.files import EvidenceFiles
 from serve.metrics import Metrics
 from serve.models import ModelHolder
 from serve.pipeline import CameraPipeline
+from serve.pipeline.glimpse import LatestFrame
 from serve.pipeline.text_worker import TextWorker
 from serve.store.cameras import CameraRepo
 from serve.store.cases import CaseRepo
@@ -142,8 +143,9 @@ class CameraService:
         with self._lock:
             self.get(camera.id)
             self.camera_repo.upsert(camera, "api")
+            old = self._pipelines.get(camera.id)
             self._stop(camera.id)
-            self._run(camera)
+            self._run(camera, old.latest if old is not None else None)
         return camera
 
     def delete(self, camera_id: str) -> None:
@@ -158,7 +160,9 @@ class CameraService:
         if pipeline is not None:
             pipeline.close()
 
-    def _run(self, camera: Camera) -> None:
+    def _run(self, camera: Camera, latest: LatestFrame | None = None) -> None:
+        """Start the camera's pipeline (and stream); ``latest``: the frame it showed before
+        a change of its settings, kept on the pages until the next one."""
         pipeline = CameraPipeline(
             camera,
             models=self.models,
@@ -175,6 +179,8 @@ class CameraService:
             scene_dir=self.scene_dir,
             text_worker=self.text_worker,
         )
+        if latest is not None:
+            pipeline.latest = latest
         restored = pipeline.restore(dt.datetime.now(dt.UTC))
         with self._lock:
             self._pipelines[camera.id] = pipeline

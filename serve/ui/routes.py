@@ -80,6 +80,13 @@ def cameras_page() -> FileResponse:
     return _page("cameras.html")
 
 
+@pages.get("/cameras/{camera_id}")
+def camera_page(camera_id: str) -> FileResponse:
+    """One camera: its latest frame, health and open cases; for engineers the zone editor
+    and the scene baseline's accept button."""
+    return _page("camera.html")
+
+
 @pages.get("/stats")
 def stats_page() -> FileResponse:
     """Charts of cases per day, camera and class, with the workflow rates."""

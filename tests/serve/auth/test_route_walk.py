@@ -82,6 +82,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/live/{camera_id}/frame.jpg"): REVIEWER,
     ("GET", "/review"): PAGE,
     ("GET", "/cameras"): PAGE,
+    ("GET", "/cameras/{camera_id}"): PAGE,
     ("GET", "/cases"): PAGE,
     ("GET", "/cases/{case_id}"): PAGE,
     ("GET", "/stats"): PAGE,

@@ -2,10 +2,12 @@
 // a signed-out browser sent to /login, and errors carrying the API's `detail` message.
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, body = null) {
     super(detail);
     this.status = status;
     this.detail = detail;
+    // the error body as sent (a 422's list of {loc, msg}, to show each where it belongs)
+    this.body = body;
   }
 }
 
@@ -59,7 +61,7 @@ async function errorOf(r) {
   } catch {
     // not JSON: say what HTTP said
   }
-  return new ApiError(r.status, detailText(body, `HTTP ${r.status} ${r.statusText}`));
+  return new ApiError(r.status, detailText(body, `HTTP ${r.status} ${r.statusText}`), body);
 }
 
 async function send(method, url, body, accept, retried = false) {

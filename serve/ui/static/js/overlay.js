@@ -80,6 +80,7 @@ export class FrameView {
     this.height = height;
     this.svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     this.box.style.aspectRatio = `${width} / ${height}`;
+    this.box.style.setProperty("--ar", String(width / height));
   }
 
   /** Replace what is drawn over the frame. */
