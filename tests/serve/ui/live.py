@@ -106,10 +106,17 @@ def open_cases(
 ) -> None:
     """Push a frame every 10 s of camera time with ``objects`` standing still."""
     for t in range(0, seconds, 10):
-        at = T0 + dt.timedelta(seconds=t)
-        r = client.post(
-            f"/v1/cameras/{camera}/frames",
-            files={"image": ("f.png", png(street(objects, seed=t)), "image/png")},
-            data={"timestamp": at.isoformat()},
-        )
-        r.raise_for_status()
+        push_frame(client, camera, t, objects)
+
+
+def push_frame(
+    client: httpx.Client, camera: str, seconds: int, objects: Sequence[tuple[str, Box]]
+) -> None:
+    """Push one frame of ``objects``, taken ``seconds`` after T0 by the camera's clock."""
+    at = T0 + dt.timedelta(seconds=seconds)
+    r = client.post(
+        f"/v1/cameras/{camera}/frames",
+        files={"image": ("f.png", png(street(objects, seed=seconds)), "image/png")},
+        data={"timestamp": at.isoformat()},
+    )
+    r.raise_for_status()

@@ -4,15 +4,14 @@ offline with its error, its password never on the page."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 
-from tests.serve.markers import png, street
-from tests.serve.service import CAR, PUSH_CAMERA, T0
+from tests.serve.markers import Box
+from tests.serve.service import CAR, PUSH_CAMERA
 from tests.serve.ui.conftest import Watched
-from tests.serve.ui.live import Live, live_service
+from tests.serve.ui.live import Live, live_service, push_frame
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,15 +30,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         yield service
 
 
-def push(live: Live, seconds: int, objects: list[tuple[str, tuple[float, ...]]]) -> None:
-    at = T0 + dt.timedelta(seconds=seconds)
+def push(live: Live, seconds: int, objects: list[tuple[str, Box]]) -> None:
     with live.client() as client:
-        r = client.post(
-            "/v1/cameras/cam-01/frames",
-            files={"image": ("f.png", png(street(objects, seed=seconds)), "image/png")},
-            data={"timestamp": at.isoformat()},
-        )
-        r.raise_for_status()
+        push_frame(client, "cam-01", seconds, objects)
 
 
 def tile(camera: str) -> str:

@@ -4,15 +4,12 @@ closed (办结) on its own page — a rejection undone, a note added, cases expo
 
 from __future__ import annotations
 
-import datetime as dt
 import zipfile
 
 import pytest
 
-from tests.serve.markers import png, street
-from tests.serve.service import T0
 from tests.serve.ui.conftest import Watched
-from tests.serve.ui.live import OBJECTS, REVIEWER, Live
+from tests.serve.ui.live import OBJECTS, REVIEWER, Live, push_frame
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -71,13 +68,7 @@ def test_a_case_confirmed_dispatched_cleared_and_closed_in_the_pages(
     without_car = [o for o in OBJECTS if o[0] != "car"]
     with live.client() as client:
         for t in range(400, 700, 10):
-            at = T0 + dt.timedelta(seconds=t)
-            r = client.post(
-                "/v1/cameras/cam-02/frames",
-                files={"image": ("f.png", png(street(without_car, seed=t)), "image/png")},
-                data={"timestamp": at.isoformat()},
-            )
-            r.raise_for_status()
+            push_frame(client, "cam-02", t, without_car)
     page.reload()
     status_is(watched, "已核查整改")
     assert timeline(watched)[0] == "回头看：已整改"

@@ -5,17 +5,16 @@ page, audited; a reviewer sees the camera but no editor."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 from serve.auth.roles import Role
-from tests.serve.markers import png, street
-from tests.serve.service import CAR, PUSH_CAMERA, SIDEWALK, T0
+from tests.serve.markers import Box
+from tests.serve.service import CAR, PUSH_CAMERA, SIDEWALK
 from tests.serve.ui.conftest import VIEWPORT, Watched
-from tests.serve.ui.live import Live, live_service
+from tests.serve.ui.live import Live, live_service, push_frame
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -35,15 +34,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         yield service
 
 
-def push(live: Live, seconds: int, objects: list[tuple[str, tuple[float, ...]]]) -> None:
-    at = T0 + dt.timedelta(seconds=seconds)
+def push(live: Live, seconds: int, objects: list[tuple[str, Box]]) -> None:
     with live.client() as client:
-        r = client.post(
-            "/v1/cameras/cam-01/frames",
-            files={"image": ("f.png", png(street(objects, seed=seconds)), "image/png")},
-            data={"timestamp": at.isoformat()},
-        )
-        r.raise_for_status()
+        push_frame(client, "cam-01", seconds, objects)
 
 
 @pytest.fixture
