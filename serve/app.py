@@ -32,6 +32,7 @@ from serve.model_watch import start_model_watch
 from serve.models import ModelHolder, load_detector, make_batcher
 from serve.overdue import OverdueWatcher
 from serve.pipeline.text_worker import TextWorker
+from serve.plan import PlanStore
 from serve.routes import (
     auth,
     camera_keys,
@@ -43,6 +44,7 @@ from serve.routes import (
     live,
     metrics,
     phones,
+    plan,
     review,
     stats,
     users,
@@ -106,6 +108,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
         app.state.suppressions = service.suppressions
         app.state.stats = StatsRepo(db)
         app.state.camera_audit = CameraAudit(db)
+        app.state.plan = PlanStore(settings.data_dir / "plan")
         cams = list(file_cameras)
         if settings.demo and not any(c.id == "demo" for c in cams):
             from serve.demo import demo_camera
@@ -180,6 +183,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.include_router(stats.router, prefix="/v1", dependencies=reviewer)
     app.include_router(phones.router, prefix="/v1", dependencies=reviewer)
     app.include_router(live.router, prefix="/v1", dependencies=reviewer)
+    app.include_router(plan.router, prefix="/v1")  # reviewers read, engineers write
     ui.mount(app)  # pages: reviewers, else a redirect to /login
     app.include_router(workflow.router, prefix="/v1", dependencies=reviewer)
     return app

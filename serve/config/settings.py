@@ -110,6 +110,25 @@ class Settings(BaseSettings):
     session_hours: float = Field(12.0, gt=0.0)
     # serve /metrics without credentials (for a Prometheus scraper); default: engineers
     metrics_public: bool = False
+    # the plan view's base map from an in-house tile server, e.g.
+    # http://tiles.cg.local/{z}/{x}/{y}.png, cameras placed by their lat/lon; default:
+    # none, the uploaded plan image only (nothing is fetched from the internet)
+    map_tile_url: str | None = Field(None, max_length=500)
+    map_attribution: str = Field("", max_length=200)
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_template(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not value.startswith(("http://", "https://")) or not all(
+            part in value for part in ("{z}", "{x}", "{y}")
+        ):
+            raise ValueError(
+                "map_tile_url must be an http(s) URL with {z}, {x} and {y}, e.g. "
+                f"http://tiles.cg.local/{{z}}/{{x}}/{{y}}.png; got {value!r}"
+            )
+        return value
 
     @field_validator("admin_token")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException
 from fastapi.responses import FileResponse
@@ -12,14 +13,15 @@ from fastapi.staticfiles import StaticFiles
 from serve.auth.access import require_page_role, require_reviewer
 from serve.auth.roles import Role
 from serve.evidence.fonts import find_cjk_font
-from serve.routes.deps import CamerasDep, RowId, TaxonomyDep
+from serve.routes.deps import CamerasDep, RowId, SettingsDep, TaxonomyDep
 from serve.store.records import EVIDENCE_KINDS, REJECT_REASONS
 
 STATIC_DIR = Path(__file__).with_name("static")
 
-# PAGE PROTECTION, in one place: reviewers and up may open /review, /cases, /cameras,
-# /stats and /phones; a browser without a session is sent to /login?next=<the page>. The
-# API routes the pages call check the same role (and the CSRF token on POSTs) themselves.
+# PAGE PROTECTION, in one place: reviewers and up may open every page (/review, /cases,
+# /cameras, /map, /stats, /phones); a browser without a session is sent to
+# /login?next=<the page>. The API routes the pages call check the same role (and the CSRF
+# token on POSTs) themselves.
 PAGE_ACCESS = Depends(require_page_role(Role.reviewer))
 
 # everything the pages load comes from this app: no CDN, no inline script or style
@@ -85,6 +87,22 @@ def camera_page(camera_id: str) -> FileResponse:
     """One camera: its latest frame, health and open cases; for engineers the zone editor
     and the scene baseline's accept button."""
     return _page("camera.html")
+
+
+@pages.get("/map")
+def map_page(settings: SettingsDep) -> FileResponse:
+    """The plan view: cameras and open cases on the uploaded plan, or on the in-house tile
+    server's map (whose origin the page's policy then lets images come from)."""
+    headers = dict(_PAGE_HEADERS)
+    if settings.map_tile_url is not None:
+        parts = urlsplit(settings.map_tile_url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}"
+        )
+    return FileResponse(
+        STATIC_DIR / "map.html", media_type="text/html; charset=utf-8", headers=headers
+    )
 
 
 @pages.get("/stats")

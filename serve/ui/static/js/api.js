@@ -66,7 +66,8 @@ async function errorOf(r) {
 
 async function send(method, url, body, accept, retried = false) {
   const headers = { Accept: accept };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   if (method !== "GET") {
     const me = await whoami();
     if (me.csrf_token) headers["X-CSRF-Token"] = me.csrf_token;
@@ -75,7 +76,7 @@ async function send(method, url, body, accept, retried = false) {
     method,
     headers,
     credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || form ? body : JSON.stringify(body),
   });
   if (r.status === 401) {
     toLogin();
@@ -90,7 +91,8 @@ async function send(method, url, body, accept, retried = false) {
   return r;
 }
 
-/** Call the API; resolves to the JSON body, rejects with an ApiError. */
+/** Call the API (`body`: JSON, or FormData for a file); resolves to the JSON body,
+ * rejects with an ApiError. */
 export async function api(method, url, body = undefined) {
   const r = await send(method, url, body, "application/json");
   return r.status === 204 ? null : r.json();

@@ -10,6 +10,7 @@ const PAGES = [
   ["/review", "nav.review"],
   ["/cases", "nav.cases"],
   ["/cameras", "nav.cameras"],
+  ["/map", "nav.map"],
   ["/stats", "nav.stats"],
   ["/phones", "nav.phones"],
 ];
