@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +19,7 @@ from typing import Any
 
 from detector.image import decode_image
 from detector.image_header import ImageLimits
-from serve.private_files import FILE_MODE, private_dir
+from serve.private_files import private_dir, write_atomic
 
 # a plan may be larger than a camera frame, not without bound: the browser shows it whole
 PLAN_LIMITS = ImageLimits(max_pixels=64_000_000, min_side=64, max_aspect=20.0)
@@ -86,7 +84,7 @@ class PlanStore:
         with self._lock:
             plan = self.load()
             private_dir(self.folder)
-            _write(self.folder / name, data)
+            write_atomic(self.folder / name, data)
             old = plan.image
             if old is not None and (old.width, old.height) != (width, height):
                 sx, sy = width / old.width, height / old.height
@@ -132,19 +130,4 @@ class PlanStore:
             "image": None if plan.image is None else plan.image.__dict__,
             "pins": {k: list(v) for k, v in sorted(plan.pins.items())},
         }
-        _write(self.folder / "plan.json", json.dumps(body, ensure_ascii=False).encode())
-
-
-def _write(final: Path, data: bytes) -> None:
-    fd, name = tempfile.mkstemp(prefix=".tmp-", dir=final.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        tmp.chmod(FILE_MODE)
-        tmp.replace(final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        write_atomic(self.folder / "plan.json", json.dumps(body, ensure_ascii=False).encode())

@@ -7,6 +7,7 @@ what the service creates is 0700 (folders) and 0600 (files), whatever the umask.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 DIR_MODE = 0o700
@@ -35,3 +36,33 @@ def private_file(path: Path) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)
     os.close(fd)
     path.chmod(FILE_MODE)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a no-op where folders cannot be fsynced)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(final: Path, data: bytes, prefix: str = ".tmp-", suffix: str = ".part") -> None:
+    """Write ``data`` to ``final`` (0600) so that a reader sees the old file or the new one,
+    never part of either: a temp file beside it, fsynced, renamed over it."""
+    folder = final.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)  # 0600
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(final)  # os.replace: atomic on POSIX and Windows
+    except BaseException:
+        # an error we see (disk full, interrupt): leave nothing behind
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(folder)

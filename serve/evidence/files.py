@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from serve.private_files import private_dir
+from serve.private_files import fsync_dir, private_dir, write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -54,17 +52,6 @@ def _check_name(value: str, what: str, max_len: int = KEY_MAX_LEN) -> str:
             f"letter or digit and without '..', got {value!r}"
         )
     return value
-
-
-def _fsync_dir(folder: Path) -> None:
-    # a rename is durable only once the folder holding it is; Windows has no such fsync
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _sha256_of(path: Path) -> tuple[str, int]:
@@ -115,27 +102,11 @@ class EvidenceFiles:
         folder = final.parent
         if not folder.is_dir():
             private_dir(folder)
-            _fsync_dir(folder.parent)
-        self._write_atomic(folder, final, data)
+            fsync_dir(folder.parent)
+        # a hard crash can leave the temp file, which sweep_temp removes
+        write_atomic(final, data, TEMP_PREFIX, TEMP_SUFFIX)
         logger.debug("stored %s (%d bytes)", stored.relpath, stored.size)
         return stored
-
-    @staticmethod
-    def _write_atomic(folder: Path, final: Path, data: bytes) -> None:
-        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            tmp.replace(final)  # os.replace: atomic on POSIX and Windows
-        except BaseException:
-            # an error we see (disk full, interrupt): leave nothing; a hard crash leaves the
-            # temp file, which sweep_temp removes
-            tmp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(folder)
 
     def path(self, relpath: str) -> Path:
         """The absolute path of ``relpath`` (``<case_key>/<file name>``); never outside root."""
@@ -183,7 +154,7 @@ class EvidenceFiles:
             path.unlink()
         except FileNotFoundError:
             return
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     def sweep_temp(self, older_than_s: float = 60.0) -> int:
         """Remove temp files a crash left (call at start-up); returns how many were removed.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,10 +62,12 @@ class Watched:
     problems: list[str] = field(default_factory=list)
 
 
-@pytest.fixture
-def watched(browser: Browser, live: Live) -> Iterator[Watched]:
-    """A fresh browser context (Chinese locale, Qingdao time), its page signed in as a
-    reviewer."""
+@contextmanager
+def session(
+    browser: Browser, live: Live, user: tuple[str, str] = REVIEWER, path: str = "/review"
+) -> Iterator[Watched]:
+    """A fresh browser context (Chinese locale, Qingdao time), its page signed in as
+    ``user`` on ``path``, with what goes wrong in it collected (off-site requests count)."""
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -75,7 +78,7 @@ def watched(browser: Browser, live: Live) -> Iterator[Watched]:
             w.problems.append(f"console: {msg.text}")
 
     def on_request(request: Any) -> None:
-        if not request.url.startswith((live.url, "data:")):
+        if not request.url.startswith((live.url, "data:", "blob:")):
             w.problems.append(f"off-site request: {request.url}")
 
     page.on("console", on_console)
@@ -88,16 +91,27 @@ def watched(browser: Browser, live: Live) -> Iterator[Watched]:
             w.problems.append(f"failed: {request.url} ({request.failure})")
 
     page.on("requestfailed", on_failed)
-    sign_in(page, live)
-    yield w
-    context.close()
+    sign_in(page, live, user, path)
+    try:
+        yield w
+    finally:
+        context.close()
 
 
-def sign_in(page: Page, live: Live) -> None:
-    """Open /review: signed out, that lands on /login, where the reviewer signs in."""
-    page.goto(f"{live.url}/review")
-    assert "/login?next=%2Freview" in page.url, page.url
-    page.fill("#username", REVIEWER[0])
-    page.fill("#password", REVIEWER[1])
+@pytest.fixture
+def watched(browser: Browser, live: Live) -> Iterator[Watched]:
+    """A page signed in as the reviewer (:func:`session`)."""
+    with session(browser, live) as w:
+        yield w
+
+
+def sign_in(
+    page: Page, live: Live, user: tuple[str, str] = REVIEWER, path: str = "/review"
+) -> None:
+    """Open ``path``: signed out, that lands on /login, where ``user`` signs in."""
+    page.goto(f"{live.url}{path}")
+    assert "/login?next=" in page.url, page.url
+    page.fill("#username", user[0])
+    page.fill("#password", user[1])
     page.press("#password", "Enter")
-    page.wait_for_url(f"{live.url}/review")
+    page.wait_for_url(f"{live.url}{path}")

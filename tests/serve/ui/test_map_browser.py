@@ -13,7 +13,7 @@ import pytest
 from serve.auth.roles import Role
 from tests.serve.service import CAR, PUSH_CAMERA
 from tests.serve.test_plan_api import plan_png
-from tests.serve.ui.conftest import VIEWPORT, Watched
+from tests.serve.ui.conftest import Watched, session
 from tests.serve.ui.live import SECOND_CAMERA, Live, live_service, open_cases
 
 if TYPE_CHECKING:
@@ -35,23 +35,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 @pytest.fixture
 def engineer(browser: Browser, live: Live) -> Iterator[Page]:
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    seen: list[str] = []
-    page.on("pageerror", lambda e: seen.append(f"page error: {e}"))
-    page.on(
-        "request",
-        lambda r: None if r.url.startswith((live.url, "data:", "blob:")) else seen.append(r.url),
-    )
-    page.goto(f"{live.url}/map")
-    page.fill("#username", ENGINEER[0])
-    page.fill("#password", ENGINEER[1])
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{live.url}/map")
-    yield page
-    assert not seen, seen
-    context.close()
+    with session(browser, live, ENGINEER, "/map") as w:
+        yield w.page
+        assert not w.problems, w.problems
 
 
 def test_a_plan_is_uploaded_and_a_camera_pinned_on_it(
