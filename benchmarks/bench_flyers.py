@@ -9,7 +9,8 @@ flyer pasted on it
 (``training.synth.text_flyers``: real Chinese text, a known number, rotation, blur,
 JPEG); the same photos without the flyer are the negatives. Three arms:
 
-- ``sweep``: the text signal reading the whole frame (``detector.text.reader.sweep``),
+- ``sweep``: the text signal reading the whole frame as the service does
+  (``detector.text.zoom.read_closer``: a sweep, small numbered blocks read again closer),
   grouping lines into blocks and judging each with ``FlyerRule`` (a block inside an
   ``outdoor_ad`` the model finds with conf >= 0.4 is a sign's);
 - ``candidate``: the text signal reading only a crop around the flyer, as when the scene
@@ -42,7 +43,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from detector import Detector  # noqa: E402
 from detector.text.flyer import FlyerRule, group_lines  # noqa: E402
-from detector.text.reader import TextReader, sweep  # noqa: E402
+from detector.text.reader import TextReader  # noqa: E402
+from detector.text.zoom import read_closer  # noqa: E402
 from training.synth.text_flyers import paste_flyer  # noqa: E402
 
 FACADES = REPO.parent / "shared" / "datasets" / "facade-ads"
@@ -77,7 +79,7 @@ def text_arm(
     signs: list[Box],
 ) -> list[tuple[Box, list[str]]]:
     """The blocks judged flyers: (box in frame pixels, their numbers)."""
-    lines = sweep(reader, image)
+    lines = read_closer(reader, image)
     calls = []
     for block in group_lines(lines):
         b = block.box

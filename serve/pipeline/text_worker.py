@@ -13,7 +13,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from detector.image import Image
-from detector.text.reader import TextLine, TextReader, sweep
+from detector.text.reader import TextLine, TextReader
+from detector.text.zoom import read_closer
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class TextWorker:
             job, done = item
             started = time.perf_counter()
             try:
-                lines = sweep(self.reader, job.crop)
+                lines = read_closer(self.reader, job.crop)
                 ox, oy = job.origin
                 job.lines = [
                     TextLine(ln.text, ln.confidence, (b[0] + ox, b[1] + oy, b[2] + ox, b[3] + oy))
