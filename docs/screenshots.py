@@ -1,9 +1,12 @@
-"""Screenshots of the review queue and the statistics page, on the embedded defaults.
+"""Screenshots of every page, on the embedded defaults.
 
 Starts ``streetwatch serve`` with a fresh data directory (the demo camera and the
 reference model), waits for its draft cases, signs in as the first-start admin in the
-system's headless Chromium and saves ``docs/review-queue.png``, ``docs/review-case.png``
-and ``docs/stats.png``. Run from the repository root:
+system's headless Chromium and saves, under ``docs/``: the review queue and a case in it,
+the statistics, the case list and a case's page (one draft confirmed and dispatched
+first), the camera wall (at 1920x1080, a wall display), the camera page with its zone
+editor, and the plan view on a plan image drawn here (the demo has none) with the demo
+camera pinned on it; all but the wall at 1366x768, a laptop. Run from the repository root:
 
     .venv/bin/python docs/screenshots.py [--out docs] [--chromium /usr/bin/chromium]
 """
@@ -22,8 +25,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -55,9 +59,87 @@ def _wait_for_cases(base: str, token: str, want: int, timeout_s: float) -> int:
     return count
 
 
+def _api(base: str, token: str, method: str, path: str, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"{base}{path}",
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return json.loads(r.read() or b"null")
+
+
+def _plan_png(path: Path) -> None:
+    """A plan of a few blocks and streets, in the style of a district map."""
+    import cv2
+    import numpy as np
+
+    plan = np.full((900, 1400, 3), (236, 240, 242), np.uint8)
+    for y in (150, 450, 750):
+        cv2.line(plan, (0, y), (1400, y), (255, 255, 255), 36)
+    for x in (300, 700, 1100):
+        cv2.line(plan, (x, 0), (x, 900), (255, 255, 255), 36)
+    for bx in (60, 360, 760, 1160):
+        for by in (200, 500):
+            cv2.rectangle(plan, (bx, by), (bx + 190, by + 200), (205, 214, 222), -1)
+    cv2.imwrite(str(path), plan)
+
+
 def _settle(page: Page) -> None:
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(500)
+
+
+SHOTS = (
+    "review-queue.png",
+    "review-case.png",
+    "stats.png",
+    "cases.png",
+    "case.png",
+    "cameras.png",
+    "camera.png",
+    "map.png",
+)
+LAPTOP: ViewportSize = {"width": 1366, "height": 768}
+WALL: ViewportSize = {"width": 1920, "height": 1080}
+
+
+def _console_pages(page: Page, base: str, token: str, out: Path, tmp: Path) -> None:
+    """The operator's console: cases, a case, the camera wall, a camera, the plan view."""
+    drafts = _api(base, token, "GET", "/v1/cases?status=draft&sort=oldest")["data"]
+    first = drafts[0]["id"]
+    _api(base, token, "POST", f"/v1/cases/{first}/review", {"decision": "confirm"})
+    _api(base, token, "POST", f"/v1/cases/{first}/dispatch", {"reason": "派往责任单位"})
+    _api(base, token, "POST", f"/v1/cases/{first}/notes", {"text": "已电话通知责任单位"})
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{base}/cases")
+    _settle(page)
+    page.screenshot(path=out / "cases.png")
+    page.goto(f"{base}/cases/{first}")
+    _settle(page)
+    page.screenshot(path=out / "case.png")
+    page.set_viewport_size(WALL)
+    page.goto(f"{base}/cameras")
+    _settle(page)
+    page.wait_for_timeout(3500)  # a refresh: the latest frame with its detections
+    page.screenshot(path=out / "cameras.png")
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{base}/cameras/demo")
+    _settle(page)
+    page.click("#zone-list li")
+    page.screenshot(path=out / "camera.png")
+    plan = tmp / "plan.png"
+    _plan_png(plan)
+    page.goto(f"{base}/map")
+    _settle(page)
+    page.set_input_files("#plan-file", str(plan))
+    page.wait_for_selector("#map img.plan-image")
+    _api(base, token, "PUT", "/v1/plan/pins/demo", {"x": 700, "y": 450})
+    page.reload()
+    _settle(page)
+    page.screenshot(path=out / "map.png")
 
 
 def main() -> int:
@@ -105,6 +187,7 @@ def main() -> int:
                 page.goto(f"{base}/stats")
                 _settle(page)
                 page.screenshot(path=args.out / "stats.png", full_page=True)
+                _console_pages(page, base, token, args.out, Path(tmp))
                 browser.close()
         finally:
             proc.send_signal(signal.SIGINT)
@@ -113,7 +196,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
             log.close()
-    for name in ("review-queue.png", "review-case.png", "stats.png"):
+    for name in SHOTS:
         print(args.out / name)
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 
@@ -187,6 +188,24 @@ def test_chinese_first_with_an_english_switch(watched: Watched, live: Live) -> N
     assert watched.problems == []
 
 
+def chart_drawn(page: Any, chart: str) -> tuple[str, int, int, bool]:
+    """A chart as ECharts holds it: title, categories, bars with a value, a drawn canvas
+    (read in one go once the chart exists: the page may redraw its charts meanwhile)."""
+    found = page.wait_for_function(
+        """id => {
+            const el = document.querySelector(`#${id} .echart`);
+            const c = el && echarts.getInstanceByDom(el);
+            if (!c) return null;
+            const o = c.getOption();
+            const bars = o.series.flatMap(s => s.data).filter(v => v !== null && v > 0).length;
+            const canvas = el.querySelector("canvas");
+            return [o.title[0].text, o.xAxis[0].data.length, bars, !!canvas && canvas.width > 0];
+        }""",
+        arg=chart,
+    ).json_value()
+    return (str(found[0]), int(found[1]), int(found[2]), bool(found[3]))
+
+
 def test_stats_page_draws_its_charts(watched: Watched, live: Live) -> None:
     repo: CaseRepo = live.app.state.cases
     far = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
@@ -210,12 +229,11 @@ def test_stats_page_draws_its_charts(watched: Watched, live: Live) -> None:
         "chart-overdue",
         "chart-rates-camera",
     ]
-    for chart in charts:
-        svg = page.locator(f"#{chart} svg")
-        assert (svg.locator("text.title").text_content() or "").strip()
-        assert svg.locator(".x-axis line").count() == 1 and svg.locator(".y-axis text").count() > 2
-    for chart in charts[:5] + charts[6:]:
-        assert page.locator(f"#{chart} rect.bar").count() > 0, chart
+    drawn = {chart: chart_drawn(page, chart) for chart in charts}
+    for chart, (title, categories, _, canvas) in drawn.items():
+        assert title.strip() and categories > 0 and canvas, (chart, drawn[chart])
+    for chart in charts[:5] + charts[6:]:  # nothing is overdue
+        assert drawn[chart][2] > 0, chart
     for kpi in ("kpi-confirm", "kpi-disposal", "kpi-ontime"):
         assert re.fullmatch(r"\d+(\.\d)?%", page.inner_text(f"#{kpi} .value")), kpi
     # every case here came from the detector: cases and confirmed per signal, in the total row
@@ -232,7 +250,9 @@ def test_stats_page_draws_its_charts(watched: Watched, live: Live) -> None:
     assert page.inner_text("#kpi-disposal .value") == "100%"  # case 6, the one confirmed
     assert page.inner_text("#kpi-ontime .value") == "100%"
     page.click("#lang")
-    title = page.locator("#chart-per-day text.title").text_content()
-    assert title == "Cases per day by violation type"
+    page.wait_for_function(
+        "() => echarts.getInstanceByDom(document.querySelector('#chart-per-day .echart'))"
+        "?.getOption().title[0].text === 'Cases per day by violation type'"
+    )
     assert "Disposal rate" in page.inner_text("#kpi-disposal")
     assert watched.problems == []

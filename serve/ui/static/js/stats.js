@@ -2,7 +2,7 @@
 
 import "./nav.js";
 import { api, whoami, withQuery } from "./api.js";
-import { barChart, formatPercent, PALETTE } from "./charts.js";
+import { barChart, disposeCharts, formatPercent, PALETTE } from "./charts.js";
 import { h, isoDate, localTime, replace } from "./dom.js";
 import { overdueText } from "./duration.js";
 import { applyStatic, getLang, t } from "./i18n.js";
@@ -69,7 +69,6 @@ function renderCharts(d) {
     xLabel: t("chart.axis.date"),
     yLabel: t("chart.axis.cases"),
     empty: t("chart.empty"),
-    width: 1200,
     height: 300,
   });
   const cams = d.per_camera;
@@ -141,6 +140,7 @@ function renderCharts(d) {
     yLabel: t("chart.axis.cases"),
     empty: t("chart.empty"),
   });
+  disposeCharts($("charts"));
   replace(
     $("charts"),
     chartBox("chart-per-day", perDay, true),
