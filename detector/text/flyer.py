@@ -72,7 +72,7 @@ def _near(a: Box, b: Box, gap: float) -> bool:
     size (a headline at most 3 times the small print). Text beside it, or a sign's big
     letters above it, is another block, however close."""
     ha, hb = max(1.0, a[3] - a[1]), max(1.0, b[3] - b[1])
-    if max(ha, hb) > 3.0 * min(ha, hb):
+    if not _comparable(ha, hb):
         return False
     narrower = max(1.0, min(a[2] - a[0], b[2] - b[0]))
     x_overlap = min(a[2], b[2]) - max(a[0], b[0])
@@ -101,15 +101,42 @@ def group_lines(lines: Sequence[TextLine], gap: float = 1.2) -> list[TextBlock]:
     return sorted(blocks, key=lambda b: (b.box[1], b.box[0]))
 
 
+def _comparable(a: float, b: float) -> bool:
+    """Print of one sheet: a headline at most 3 times the small print."""
+    a, b = max(1.0, a), max(1.0, b)
+    return max(a, b) <= 3.0 * min(a, b)
+
+
 # a sheet reaches at most this many of its number's line heights above and below it
 SHEET_REACH = 6.0
+# a line of the number's sheet is at most this many times as tall as the number's line
+# and at most SHEET_WIDTH times as wide: the sign text a flyer is pasted beside or over
+# (taller letters, a fascia-wide line) is not carved out with it
+SHEET_HEIGHT = 2.0
+SHEET_WIDTH = 1.5
+
+
+def _on_sheet(line: Box, number: Box) -> bool:
+    """``line`` could be printed on the same sheet as the number's line ``number``: in its
+    column (overlapping a third of the narrower), within ``SHEET_REACH`` of its height
+    above or below, not much taller or wider."""
+    h = max(1.0, number[3] - number[1])
+    w = max(1.0, number[2] - number[0])
+    lh, lw = max(1.0, line[3] - line[1]), max(1.0, line[2] - line[0])
+    overlap = min(line[2], number[2]) - max(line[0], number[0])
+    centre_gap = abs((line[1] + line[3]) / 2 - (number[1] + number[3]) / 2)
+    return (
+        overlap >= min(lw, w) / 3
+        and centre_gap <= SHEET_REACH * h
+        and max(lh, h) <= SHEET_HEIGHT * min(lh, h)
+        and lw <= SHEET_WIDTH * w
+    )
 
 
 def _around_numbers(lines: list[TextLine]) -> list[list[TextLine]]:
-    """A group that chained through a wall of text (window ads, a row of signs) split
-    around each line that prints a number: the lines within ``SHEET_REACH`` of its height
-    above or below it whose centre is over its width (half again each side); the rest
-    stays one block."""
+    """A group that chained through a wall of text (window ads, a row of signs, the sign a
+    flyer is pasted on) split around each line that prints a number: the lines that could
+    be on its sheet (:func:`_on_sheet`); the rest stays one block."""
     numbered = [ln for ln in lines if find_phones(ln.text)]
     if len(lines) <= 3 or not numbered:
         return [lines]
@@ -118,16 +145,7 @@ def _around_numbers(lines: list[TextLine]) -> list[list[TextLine]]:
     for phone in numbered:
         if id(phone) in taken:
             continue
-        h = max(1.0, phone.box[3] - phone.box[1])
-        w = phone.box[2] - phone.box[0]
-        part = [
-            ln
-            for ln in lines
-            if id(ln) not in taken
-            and abs((ln.box[1] + ln.box[3]) / 2 - (phone.box[1] + phone.box[3]) / 2)
-            <= SHEET_REACH * h
-            and phone.box[0] - w / 2 <= (ln.box[0] + ln.box[2]) / 2 <= phone.box[2] + w / 2
-        ]
+        part = [ln for ln in lines if id(ln) not in taken and _on_sheet(ln.box, phone.box)]
         taken |= {id(ln) for ln in part}
         parts.append(part)
     rest = [ln for ln in lines if id(ln) not in taken]

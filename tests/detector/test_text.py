@@ -128,3 +128,24 @@ def test_a_flyer_on_a_wall_of_text_is_cut_out_around_its_number() -> None:
     flyer = next(b for b in blocks if b.phones)
     assert flyer.box[2] - flyer.box[0] < 250 and flyer.box[3] - flyer.box[1] < 200
     assert FlyerRule().judge(flyer, FRAME).flyer
+
+
+def test_a_flyer_pasted_on_a_sign_is_carved_out_of_its_letters() -> None:
+    # a sheet (headline, small print, number) pasted over a shop sign whose lines are of
+    # nearly the same size and chain with it: the sign's taller or wider lines stay out
+    sheet = [
+        _line("高价回收", (410, 352, 585, 410)),
+        _line("急用找我", (455, 401, 539, 432)),
+        _line("021-63196804", (410, 429, 581, 464)),
+    ]
+    sign = [
+        _line("QUAN AN NGON", (234, 278, 424, 338)),
+        _line("A十", (553, 475, 592, 561)),  # 2.5 times the number's height
+        _line("Sura Xe Chuyen Nghiep", (36, 470, 750, 530)),  # 4 times its width
+    ]
+    blocks = group_lines(sheet + sign)
+    [flyer] = [b for b in blocks if b.phones]
+    assert {ln.text for ln in flyer.lines} == {ln.text for ln in sheet}
+    assert FlyerRule().judge(flyer, (662, 1024)).flyer
+    # the sign's lines alone print no number: never a flyer
+    assert not any(FlyerRule().judge(b, (662, 1024)).flyer for b in blocks if b is not flyer)
