@@ -4,6 +4,7 @@
 
 import "./nav.js";
 import { api, withQuery } from "./api.js";
+import { showError } from "./notice.js";
 import { loadBasics } from "./boot.js";
 import { CAMERA_STRINGS } from "./camera_strings.js";
 import { h, localTime, replace } from "./dom.js";
@@ -28,11 +29,6 @@ let view = null;
 let editor = null;
 let form = null;
 let snapshot = null; // an uploaded picture drawn on instead of the live frame
-
-function showError(text) {
-  $("error").textContent = text || "";
-  $("error").classList.toggle("hidden", !text);
-}
 
 function className(label) {
   return nameOf(taxonomy.classes.find((c) => c.name === label), label);

@@ -4,6 +4,7 @@
 
 import "./nav.js";
 import { api } from "./api.js";
+import { showError } from "./notice.js";
 import { loadBasics } from "./boot.js";
 import { CAMERA_STRINGS } from "./camera_strings.js";
 import { h, replace } from "./dom.js";
@@ -20,11 +21,6 @@ const GOOD = new Set(["live"]);
 let taxonomy = { classes: [] };
 let cameras = [];
 const tiles = new Map();
-
-function showError(text) {
-  $("error").textContent = text || "";
-  $("error").classList.toggle("hidden", !text);
-}
 
 function className(label) {
   return nameOf(taxonomy.classes.find((c) => c.name === label), label);

@@ -5,6 +5,7 @@
 
 import "./nav.js";
 import { api } from "./api.js";
+import { showError } from "./notice.js";
 import { AskDialog } from "./ask.js";
 import { loadBasics } from "./boot.js";
 import { CASE_STRINGS } from "./case_strings.js";
@@ -34,11 +35,6 @@ let record = null;
 let audit = [];
 let shown = 0;
 let asker = null;
-
-function showError(text) {
-  $("error").textContent = text || "";
-  $("error").classList.toggle("hidden", !text);
-}
 
 /** An instant (UTC from the API) on the browser's clock, to the second. */
 function clockTime(iso) {

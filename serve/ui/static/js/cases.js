@@ -4,6 +4,7 @@
 
 import "./nav.js";
 import { api, apiBlob, saveBlob, withQuery } from "./api.js";
+import { showError } from "./notice.js";
 import { loadBasics } from "./boot.js";
 import { CASE_STRINGS } from "./case_strings.js";
 import { h, localTime, midnightISO, replace } from "./dom.js";
@@ -34,11 +35,6 @@ let count = 0;
 let offset = 0;
 let cursor = -1;
 const selected = new Set();
-
-function showError(text) {
-  $("error").textContent = text || "";
-  $("error").classList.toggle("hidden", !text);
-}
 
 function nextDay(date) {
   const d = new Date(`${date}T00:00:00`);

@@ -5,6 +5,7 @@
 
 import "./nav.js";
 import { api } from "./api.js";
+import { showError } from "./notice.js";
 import { loadBasics } from "./boot.js";
 import { h, replace } from "./dom.js";
 import { applyStatic, extend, t } from "./i18n.js";
@@ -27,11 +28,6 @@ let mode = "plan";
 let map = null;
 let layer = null; // the markers
 let pinning = null; // the camera being pinned
-
-function showError(text) {
-  $("error").textContent = text || "";
-  $("error").classList.toggle("hidden", !text);
-}
 
 const canEdit = () => ENGINEERS.has(me.role);
 const openCount = (c) => ["draft", "confirmed", "dispatched"].reduce((n, k) => n + (c.open_cases[k] || 0), 0);

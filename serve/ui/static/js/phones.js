@@ -3,6 +3,7 @@
 
 import "./nav.js";
 import { api, whoami, withQuery } from "./api.js";
+import { showError } from "./notice.js";
 import { h, isoDate, localTime, midnightISO, replace } from "./dom.js";
 import { applyStatic, extend, t } from "./i18n.js";
 import { wireTopbar } from "./topbar.js";
@@ -20,11 +21,6 @@ const MOVES = {
 
 let rows = [];
 let count = 0;
-
-function showError(text) {
-  $("error").textContent = text || "";
-  $("error").classList.toggle("hidden", !text);
-}
 
 function range() {
   const until = new Date(`${$("f-until").value}T00:00:00`);

@@ -3,6 +3,8 @@
 import "./nav.js";
 import { api, whoami } from "./api.js";
 import { AskDialog } from "./ask.js";
+import { confirmBody, postReviews, rejectBody, reopenAll } from "./decisions.js";
+import { showError, toast } from "./notice.js";
 import { replace } from "./dom.js";
 import { applyStatic, extend, onLangChange, t, toggleLang } from "./i18n.js";
 import { renderFooter, renderHelp, routeKey, toggleHelp } from "./keys.js";
@@ -20,7 +22,7 @@ import { renderPhones } from "./phones_panel.js";
 import { PHONE_STRINGS } from "./phones_strings.js";
 import { fetchQueue, fillFilters, readFilters } from "./queue.js";
 import { REVIEW_STRINGS } from "./review_strings.js";
-import { EvidenceViewer, sameBox } from "./viewer.js";
+import { EvidenceViewer } from "./viewer.js";
 
 extend(PHONE_STRINGS);
 extend(REVIEW_STRINGS);
@@ -66,24 +68,6 @@ function current() {
 function edit(c) {
   if (!st.edits.has(c.id)) st.edits.set(c.id, {});
   return st.edits.get(c.id);
-}
-
-// ---- messages --------------------------------------------------------------------------
-
-function showError(lines) {
-  const el = $("error");
-  const text = Array.isArray(lines) ? lines.join("\n") : lines;
-  el.textContent = text || "";
-  el.classList.toggle("hidden", !text);
-}
-
-let toastTimer = 0;
-function toast(text) {
-  const el = $("toast");
-  el.textContent = text;
-  el.classList.remove("hidden");
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => el.classList.add("hidden"), 2500);
 }
 
 // ---- rendering -------------------------------------------------------------------------
@@ -222,31 +206,17 @@ function toggleSelectAll() {
 
 // ---- decisions -------------------------------------------------------------------------
 
-function confirmBody(c) {
-  const body = { decision: "confirm" };
-  const e = st.edits.get(c.id) || {};
-  if (e.label && e.label !== c.label) body.label = e.label;
-  if (e.box && !sameBox(e.box, c.box)) body.box = e.box.map((v) => Math.round(v * 10) / 10);
-  return body;
-}
+const confirmOf = (c) => confirmBody(c, st.edits.get(c.id));
 
-/** POST each case's review in turn (each audited on its own); the queue then advances. */
+/** Decide each case in turn (each audited on its own); the queue then advances. */
 async function decide(cases, bodyOf) {
   if (st.busy || !cases.length) return;
   st.busy = true;
   renderButtons();
   viewer.setEditing(false);
-  const done = new Set();
-  const errors = [];
-  for (const [i, c] of cases.entries()) {
-    if (cases.length > 1) toast(t("bulk.progress", { i: i + 1, n: cases.length }));
-    try {
-      await api("POST", `/v1/cases/${c.id}/review`, bodyOf(c));
-      done.add(c.id);
-    } catch (e) {
-      errors.push(t("err.case", { id: c.id, detail: e.detail || String(e) }));
-    }
-  }
+  const { done, errors } = await postReviews(cases, bodyOf, (i, n) =>
+    toast(t("bulk.progress", { i, n })),
+  );
   st.busy = false;
   const at = st.index;
   st.cases = st.cases.filter((c) => !done.has(c.id));
@@ -281,14 +251,7 @@ function confirmCurrent() {
     focusClass();
     return;
   }
-  decide([c], confirmBody);
-}
-
-/** A rejection; "wrong class" and "no violation" also say what the object is, if named. */
-function rejectBody(c, body) {
-  const e = st.edits.get(c.id) || {};
-  const says = body.reason === "wrong_class" || body.reason === "no_violation";
-  return says && e.label && e.label !== c.label ? { ...body, label: e.label } : body;
+  decide([c], confirmOf);
 }
 
 function selectedCases() {
@@ -300,14 +263,7 @@ async function undoReject() {
   const ids = st.undo;
   if (!ids.length || st.busy) return toast(t("undo.none"));
   st.undo = [];
-  const errors = [];
-  for (const id of ids) {
-    try {
-      await api("POST", `/v1/cases/${id}/reopen`, { reason: "undo" });
-    } catch (e) {
-      errors.push(t("err.case", { id, detail: e.detail || String(e) }));
-    }
-  }
+  const errors = await reopenAll(ids);
   await loadQueue();
   showError(errors);
   const back = ids.filter((id) => st.cases.some((c) => c.id === id));
@@ -328,7 +284,7 @@ function bulkConfirm() {
     focusClass();
     return;
   }
-  askDialog.ask(t("bulk.ask_confirm", { n: cases.length }), () => decide(cases, confirmBody));
+  askDialog.ask(t("bulk.ask_confirm", { n: cases.length }), () => decide(cases, confirmOf));
 }
 
 // ---- rejecting -------------------------------------------------------------------------
@@ -428,7 +384,7 @@ async function start() {
     st.cameras = new Map(cameras.data.map((c) => [c.id, c]));
     askDialog = new AskDialog();
     rejectDialog = new RejectDialog(st.taxonomy.reject_reasons, (cases, body) =>
-      decide(cases, (c) => rejectBody(c, body)),
+      decide(cases, (c) => rejectBody(c, body, st.edits.get(c.id))),
     );
   } catch (e) {
     showError(e.detail || String(e));

@@ -2,6 +2,7 @@
 
 import "./nav.js";
 import { api, whoami, withQuery } from "./api.js";
+import { showError } from "./notice.js";
 import { barChart, disposeCharts, formatPercent, PALETTE } from "./charts.js";
 import { h, isoDate, localTime, replace } from "./dom.js";
 import { overdueText } from "./duration.js";
@@ -14,11 +15,6 @@ const STATUS_COLORS = { draft: "#8a96a3", confirmed: "#1b7f3b", rejected: "#b423
 let taxonomy = null;
 let cameras = [];
 let data = null;
-
-function showError(text) {
-  $("error").textContent = text || "";
-  $("error").classList.toggle("hidden", !text);
-}
 
 const named = (g) => (getLang() === "en" ? g.name_en : g.name);
 
