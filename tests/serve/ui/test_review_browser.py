@@ -145,6 +145,7 @@ def test_an_api_error_is_shown(watched: Watched, live: Live) -> None:
         arg=sorted(drafts, key=str),
     )
     page.wait_for_selector("#queue li[aria-selected=true]")
+    page.wait_for_load_state("networkidle")  # no queue load still on its way to redraw it
     target = selected_id(watched)
     assert target in drafts
     repo.review(target, actor="someone-else", decision="reject", reason="duplicate")
