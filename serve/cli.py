@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,6 +70,19 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
     return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
 
 
+def with_public_url(settings: Settings, host: str, port: int) -> Settings:
+    """``settings`` with the address clients reach the server at: ``public_url`` as set
+    (``STREETWATCH_PUBLIC_URL``), else the host and port it listens on (this machine's
+    name for a wildcard host, which a LAN client can reach)."""
+    if "public_url" in settings.model_fields_set:
+        return settings
+    if host in ("0.0.0.0", "::", ""):
+        host = socket.getfqdn() or "127.0.0.1"
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    return settings.model_copy(update={"public_url": f"http://{host}:{port}"})
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -88,6 +102,7 @@ def _serve(args: argparse.Namespace) -> int:
         **({"input_shape": args.input_shape} if args.input_shape else {}),
         **({"batch_frames": args.batch_frames} if args.batch_frames else {}),
     )
+    settings = with_public_url(settings, args.host, args.port)
     malloc_arenas.limit(settings.malloc_arenas)  # before the service starts its threads
     app = create_app(settings)  # a bad cameras file fails here, naming the file and field
     base = f"http://{args.host}:{args.port}"

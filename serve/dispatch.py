@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from serve.store.cases import CaseRepo
-from serve.workflow import SENT
+from serve.workflow import CaseStatus
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,10 @@ class WebhookDispatcher:
         self._thread = threading.Thread(target=self._run, name="webhook", daemon=True)
 
     def start(self) -> None:
-        for case_id in self.cases.with_status(sorted(SENT)):
+        """Send what is owed, then what comes: a case still ``dispatched`` that was never
+        delivered (the platform was down, or dispatch is newly enabled). A case cleared or
+        closed meanwhile is no longer the platform's to act on: not sent."""
+        for case_id in self.cases.with_status([CaseStatus.DISPATCHED]):
             if not any(a.action in (DELIVERED, GAVE_UP) for a in self.cases.audit(case_id)):
                 self._queue.put(case_id)
         self._thread.start()

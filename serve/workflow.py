@@ -45,8 +45,6 @@ ACCEPTED = frozenset(
 DISPOSED = frozenset({CaseStatus.VERIFIED_CLEARED, CaseStatus.CLOSED})
 # accepted and waiting for the responsible unit: these can fall past their deadline
 IN_PROGRESS = frozenset({CaseStatus.CONFIRMED, CaseStatus.DISPATCHED})
-# handed to the case platform: the webhook has (or owes) a delivery
-SENT = frozenset({CaseStatus.DISPATCHED, CaseStatus.VERIFIED_CLEARED, CaseStatus.CLOSED})
 # the cameras still watch the violation: re-sightings update these cases, never open anew
 WATCHED = frozenset(
     {CaseStatus.DRAFT, CaseStatus.CONFIRMED, CaseStatus.DISPATCHED, CaseStatus.REJECTED}

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # evidence URLs in the payload start with public_url; the secret signs each body
     dispatch_url: str | None = None
     dispatch_secret: SecretStr | None = None
+    # the address clients reach this server at (evidence links in dispatches and exports,
+    # the sign-in link); default: the host and port `streetwatch serve` listens on
     public_url: str = "http://127.0.0.1:8000"
     # re-inspection (回头看) of dispatched cases: cleared once the violation is absent in
     # this many checks, this far apart

@@ -113,3 +113,25 @@ def test_data_import_single_source_with_class_map(
     assert manifest["sources"][0]["boxes"] == {"two_wheeler": 1}
     assert "two_wheeler" in capsys.readouterr().out
     assert main(["data", "check", str(out / "data.yaml")]) == 0
+
+
+def test_links_use_the_address_the_server_listens_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from serve.cli import with_public_url
+    from serve.config.settings import Settings
+
+    monkeypatch.delenv("STREETWATCH_PUBLIC_URL", raising=False)
+    plain = Settings(data_dir=tmp_path)
+    assert with_public_url(plain, "127.0.0.1", 8080).public_url == "http://127.0.0.1:8080"
+    assert with_public_url(plain, "::1", 9000).public_url == "http://[::1]:9000"
+    lan = with_public_url(plain, "0.0.0.0", 8000).public_url
+    assert lan.startswith("http://") and lan.endswith(":8000") and "0.0.0.0" not in lan
+    # set by the operator (behind a proxy, say): kept as set
+    monkeypatch.setenv("STREETWATCH_PUBLIC_URL", "https://sw.cg.local")
+    told = Settings(data_dir=tmp_path)
+    assert with_public_url(told, "0.0.0.0", 8000).public_url == "https://sw.cg.local"
+    assert (
+        with_public_url(Settings(data_dir=tmp_path, public_url="https://a.b"), "h", 1).public_url
+        == "https://a.b"
+    )

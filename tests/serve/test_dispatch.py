@@ -128,3 +128,30 @@ def test_a_delivery_pending_at_shutdown_is_made_after_the_restart(tmp_path: Path
         assert again.requests == []
     finally:
         again.close()
+
+
+def test_enabling_dispatch_later_sends_open_cases_not_closed_ones(tmp_path: Path) -> None:
+    # dispatched with no webhook configured: one case still open, one closed since
+    with service(tmp_path) as client:
+        open_case = dispatched_case(client)
+        for t in range(320, 400, 10):  # the car leaves
+            push(client, t, [])
+        closed = open_case["id"]
+        assert client.post(f"/v1/cases/{closed}/close").status_code == 200
+    with service(tmp_path) as client:  # another car parks there later
+        for t in range(400, 710, 10):
+            push(client, t, [("car", CAR)])
+        newer = max(c["id"] for c in cases(client))
+        assert newer != closed
+        client.post(f"/v1/cases/{newer}/review", json={"decision": "confirm"})
+        assert client.post(f"/v1/cases/{newer}/dispatch").status_code == 200
+    # now the bureau's platform is connected
+    platform = Receiver()
+    try:
+        with service(tmp_path, dispatch_url=platform.url):
+            wait_until(lambda: len(platform.requests) == 1)
+            time.sleep(0.5)
+        sent = [json.loads(body)["case"]["id"] for _, body in platform.requests]
+        assert sent == [newer]  # the closed case is not sent
+    finally:
+        platform.close()
