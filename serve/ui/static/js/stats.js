@@ -6,8 +6,11 @@ import { showError } from "./notice.js";
 import { barChart, disposeCharts, formatPercent, PALETTE } from "./charts.js";
 import { h, isoDate, localTime, replace } from "./dom.js";
 import { overdueText } from "./duration.js";
-import { applyStatic, getLang, t } from "./i18n.js";
+import { applyStatic, extend, getLang, t } from "./i18n.js";
+import { STATS_STRINGS } from "./stats_strings.js";
 import { wireTopbar } from "./topbar.js";
+
+extend(STATS_STRINGS);
 
 const $ = (id) => document.getElementById(id);
 const STATUS_COLORS = { draft: "#8a96a3", confirmed: "#1b7f3b", rejected: "#b42318" };
