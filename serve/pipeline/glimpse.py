@@ -58,39 +58,38 @@ class LatestFrame:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._frame: ScaledFrame | None = None
+        # what record() was given; made into a Glimpse only when a page asks
+        self._raw: tuple[dt.datetime, Detections, list[str], float] | None = None
         self._glimpse: Glimpse | None = None
         self._jpeg: tuple[dt.datetime, bytes] | None = None
 
     def record(
         self, frame: ScaledFrame, at: dt.datetime, detections: Detections, names: list[str]
     ) -> None:
-        """Keep ``frame`` (taken at ``at``) and its ``detections`` (full-size pixels)."""
-        ids = detections.tracker_id
-        seen = tuple(
-            Seen(
-                names[int(c)] if 0 <= int(c) < len(names) else str(int(c)),
-                round(float(conf), 3),
-                (float(b[0]), float(b[1]), float(b[2]), float(b[3])),
-                None if ids is None else int(ids[i]),
-            )
-            for i, (b, conf, c) in enumerate(
-                zip(detections.xyxy, detections.confidence, detections.class_id, strict=True)
-            )
-        )
-        glimpse = Glimpse(at, frame.size, seen, time.monotonic())
+        """Keep ``frame`` (taken at ``at``) and its ``detections`` (full-size pixels): two
+        references on the frame loop's path, nothing converted."""
         with self._lock:
             self._frame = frame
-            self._glimpse = glimpse
+            self._raw = (at, detections, names, time.monotonic())
 
     def glimpse(self) -> Glimpse | None:
         """The latest frame's facts, or None before the first frame."""
         with self._lock:
-            return self._glimpse
+            return self._current()
+
+    def _current(self) -> Glimpse | None:
+        # under the lock: the Glimpse of what record() last kept, made once
+        if self._raw is None or self._frame is None:
+            return None
+        at, detections, names, received = self._raw
+        if self._glimpse is None or self._glimpse.received != received:
+            self._glimpse = Glimpse(at, self._frame.size, _seen(detections, names), received)
+        return self._glimpse
 
     def jpeg(self) -> tuple[Glimpse, bytes] | None:
         """The latest frame as JPEG (at most ``MAX_SIDE`` px), or None before the first."""
         with self._lock:
-            frame, glimpse, cached = self._frame, self._glimpse, self._jpeg
+            frame, glimpse, cached = self._frame, self._current(), self._jpeg
             if frame is None or glimpse is None:
                 return None
             if cached is not None and cached[0] == glimpse.at:
@@ -99,6 +98,21 @@ class LatestFrame:
             data = _as_jpeg(frame)
             self._jpeg = (glimpse.at, data)
             return glimpse, data
+
+
+def _seen(detections: Detections, names: list[str]) -> tuple[Seen, ...]:
+    ids = detections.tracker_id
+    return tuple(
+        Seen(
+            names[int(c)] if 0 <= int(c) < len(names) else str(int(c)),
+            round(float(conf), 3),
+            (float(b[0]), float(b[1]), float(b[2]), float(b[3])),
+            None if ids is None else int(ids[i]),
+        )
+        for i, (b, conf, c) in enumerate(
+            zip(detections.xyxy, detections.confidence, detections.class_id, strict=True)
+        )
+    )
 
 
 def _as_jpeg(frame: ScaledFrame) -> bytes:

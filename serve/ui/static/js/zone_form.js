@@ -167,10 +167,8 @@ export class ZoneForm {
     }
     this.editor.setZones(this.camera.zones);
     this.dirty = false;
-    this.showErrors([]);
-    $("editor-status").textContent = t("ed.saved");
+    this.showErrors([]); // renders, with the editing hint
     this.onSaved(this.camera);
-    this.render();
     $("editor-status").textContent = t("ed.saved");
   }
 
