@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import yaml
 
+from detector.geometry import Box
+
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 SourceFormat = Literal["yolo", "coco", "voc"]
 
@@ -27,7 +29,7 @@ class AnnotationError(ValueError):
 @dataclass(frozen=True)
 class SourceObject:
     name: str
-    xyxy: tuple[float, float, float, float]  # normalised to [0, 1]
+    xyxy: Box  # normalised to [0, 1]
 
 
 @dataclass(frozen=True)

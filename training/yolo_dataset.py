@@ -23,6 +23,8 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
+from detector.geometry import Box
+
 logger = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".bmp", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp"})
@@ -184,7 +186,7 @@ def parse_label_text(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], list[LabelError]]:
     """Parse label-file text; returns the good rows and an error for every bad line."""
     classes: list[int] = []
-    boxes: list[tuple[float, float, float, float]] = []
+    boxes: list[Box] = []
     errors: list[LabelError] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -203,7 +205,7 @@ def parse_label_text(
     )
 
 
-def _parse_line(line: str, num_classes: int) -> tuple[int, tuple[float, float, float, float]]:
+def _parse_line(line: str, num_classes: int) -> tuple[int, Box]:
     fields = line.split()
     if len(fields) != 5:
         hint = " (a segmentation polygon?)" if len(fields) > 5 and len(fields) % 2 else ""

@@ -24,10 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
+from detector.geometry import Box
 from detector.text.phones import Phone, find_phones
 from detector.text.reader import TextLine
-
-Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from detector.errors import DetectorError
+from detector.geometry import Box
 from detector.image import Image
 
 
@@ -29,7 +30,7 @@ class TextLine:
 
     text: str
     confidence: float
-    box: tuple[float, float, float, float]
+    box: Box
     # other readings of the same line, (text, confidence), e.g. before a re-read
     others: tuple[tuple[str, float], ...] = ()
 
@@ -161,7 +162,7 @@ def digits(text: str) -> int:
     return sum(ch.isdigit() for ch in text)
 
 
-def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+def _iou(a: Box, b: tuple[float, float, float, float]) -> float:
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy

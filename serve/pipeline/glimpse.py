@@ -18,6 +18,7 @@ import numpy as np
 
 from detector.detections import Detections
 from detector.frame import ScaledFrame
+from detector.geometry import Box
 from serve.evidence.render import encode_jpeg
 
 # the longest side of a frame served to the pages (px); boxes stay in the camera's pixels
@@ -32,7 +33,7 @@ class Seen:
 
     label: str
     confidence: float
-    box: tuple[float, float, float, float]
+    box: Box
     track_id: int | None
 
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
+from detector.geometry import Box
 from detector.image import Image
 from detector.text.reader import TextLine, TextReader
 from detector.text.zoom import read_closer
@@ -31,7 +32,7 @@ class TextJob:
     frame_jpeg: bytes
     frame_size: tuple[int, int]
     at_s: float
-    signs: list[tuple[float, float, float, float]] = field(default_factory=list)
+    signs: list[Box] = field(default_factory=list)
     lines: list[TextLine] = field(default_factory=list)
     error: str | None = None
 
