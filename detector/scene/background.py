@@ -9,7 +9,18 @@ import cv2
 import numpy as np
 
 from detector.geometry import Box
-from detector.scene.arrays import F32, K2, K3, SUM, Mask, chromaticity, f32, median, weighted
+from detector.scene.arrays import (
+    F32,
+    K2,
+    K3,
+    SUM,
+    Mask,
+    chromaticity,
+    f32,
+    lit,
+    median,
+    weighted,
+)
 from detector.scene.config import SceneConfig
 from detector.scene.reference import Frame, Reference
 from detector.scene.regions import regions
@@ -108,9 +119,9 @@ class BackgroundModel:
         # the median of per-pixel ratios: a shadow or an object over part of the view moves
         # it little, where the ratio of medians jumps between the modes of the histogram
         sample = small[::4, ::4].reshape(-1, 3)
-        lit = (sample.min(axis=1) > 8.0) & (ref.sample.min(axis=1) > 8.0)
-        if np.count_nonzero(lit) > 0.05 * len(lit):
-            gain = np.median(ref.sample[lit] / sample[lit], axis=0)
+        both = lit(sample) & ref.sample_lit
+        if np.count_nonzero(both) > 0.05 * len(both):
+            gain = np.median(ref.sample[both] / sample[both], axis=0)
         else:
             gain = np.ones(3)
         gain = np.clip(gain, 0.2, 8.0).astype(np.float32)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from detector.scene.arrays import F32, Mask, chromaticity, f32
+from detector.scene.arrays import F32, Mask, chromaticity, f32, lit
 from detector.scene.config import SceneConfig
 
 
@@ -28,6 +28,7 @@ class Reference:
     coarse: F32
     window: F32
     sample: F32  # every 4th pixel each way, (N, 3), for the gain
+    sample_lit: Mask  # the rows of ``sample`` bright enough in every channel
     grey: F32  # blurred grey
     mean: F32  # windowed mean of ``grey``
     var: F32  # windowed variance of ``grey``
@@ -44,11 +45,13 @@ class Reference:
         grey = cv2.GaussianBlur(raw, (0, 0), cfg.blur_sigma)
         mean = cv2.blur(grey, k)
         var = cv2.blur(grey * grey, k) - mean * mean
+        sample = np.ascontiguousarray(background[::4, ::4].reshape(-1, 3))
         return Reference(
             made=made,
             coarse=f32(coarse),
             window=f32(cv2.createHanningWindow(coarse.shape[1::-1], cv2.CV_32F)),
-            sample=np.ascontiguousarray(background[::4, ::4].reshape(-1, 3)),
+            sample=sample,
+            sample_lit=lit(sample),
             grey=f32(grey),
             mean=f32(mean),
             var=var,
