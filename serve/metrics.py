@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, Info, generate_latest
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -66,6 +66,13 @@ class Metrics:
             "streetwatch_case_updates",
             "Sightings written to open cases",
             ["camera"],
+            registry=self.registry,
+        )
+
+        self.model = Info(
+            "streetwatch_model",
+            "The model serving frames: name, version and runtime (e.g. openvino bf16, the "
+            "measured choice; detector/runtime_choice.py)",
             registry=self.registry,
         )
 

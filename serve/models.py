@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -9,21 +10,43 @@ from pathlib import Path
 from detector.batching import InferenceBatcher
 from detector.detections import Detections
 from detector.image import Image
-from detector.model import Detector
+from detector.model import Detector, resolve_model_path
+from detector.runtime_choice import RuntimeChoice, choose_runtime
 from serve.config.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def runtime_for(settings: Settings, path: Path) -> RuntimeChoice:
+    """The runtime the settings name, or with ``backend: auto`` and no ``precision`` the
+    measured choice for the model (``detector/runtime_choice.py``)."""
+    fixed = settings.input_shape == "fixed"
+    if settings.backend != "auto" or settings.precision is not None or fixed:
+        return RuntimeChoice(settings.backend, settings.precision, fixed, "set in the settings")
+    return choose_runtime(resolve_model_path(path))
 
 
 def load_detector(settings: Settings, path: Path | None = None) -> Detector:
     """The model at ``path`` (default: ``settings.model``) as the settings run it."""
-    return Detector.load(
-        settings.model if path is None else path,
-        backend=settings.backend,
+    path = settings.model if path is None else path
+    choice = runtime_for(settings, path)
+    detector = Detector.load(
+        path,
+        backend=choice.backend,
         conf=settings.conf,
         iou=settings.iou,
         threads=settings.inference_threads,
-        precision=settings.precision,
-        fixed_shape=settings.input_shape == "fixed",
+        precision=choice.precision,
+        fixed_shape=choice.fixed_shape,
     )
+    logger.info(
+        "model %s %s runs on %s (%s)",
+        detector.info.name,
+        detector.info.version,
+        detector.backend.runtime,
+        choice.reason,
+    )
+    return detector
 
 
 def make_batcher(

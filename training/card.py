@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 
@@ -82,6 +84,28 @@ _SET_TITLES = {
 
 def _set_title(name: str) -> str:
     return _SET_TITLES.get(name, f"Validation set `{name}`")
+
+
+def _runtime_checks(card: dict[str, Any]) -> list[str]:
+    """The bf16 check the service's runtime choice reads (``streetwatch check-runtimes``)."""
+    check = card.get("runtime_checks")
+    if not check:
+        return []
+    out = [
+        "## Runtimes",
+        "",
+        f"mAP50 per validation set against {check['reference']} (f32), measured "
+        f"{check['at']} on `{check['data']}` (code `{check.get('git_revision')}`); a runtime "
+        f"within {check['tolerance']} on every set may be the service's default.",
+        "",
+    ]
+    for name, r in check["runtimes"].items():
+        sets = ", ".join(
+            f"{s} {r['map50'][s]:.4f} ({r['reference_map50'][s]:.4f})" for s in r["map50"]
+        )
+        verdict = "within tolerance" if r["ok"] else "NOT within tolerance"
+        out += [f"- {name}: largest drop {r['max_drop']:.4f}, {verdict}. {sets}", ""]
+    return out
 
 
 def render_card(card: dict[str, Any]) -> str:
@@ -184,6 +208,7 @@ def render_card(card: dict[str, Any]) -> str:
         for name, result in metrics.items():
             out += [f"### {_set_title(name)}", "", *_metrics_table(result), ""]
     out += _side_by_side(card)
+    out += _runtime_checks(card)
     for r in card.get("rescored", []):
         out += [
             f"Re-measured {r['at']} on `{r['data']}` (code `{r.get('git_revision')}`): "
@@ -197,3 +222,14 @@ def render_card(card: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def write_card(entry: Path, card: dict[str, Any]) -> None:
+    """Rewrite a registry entry's ``card.json`` and ``card.md`` (each atomically)."""
+    for name, text in (
+        ("card.json", json.dumps(card, indent=1, ensure_ascii=False)),
+        ("card.md", render_card(card)),
+    ):
+        tmp = entry / f".{name}.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(entry / name)

@@ -136,6 +136,17 @@ def _rescore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_runtimes(args: argparse.Namespace) -> int:
+    from training.runtime_check import check_runtimes
+    from training.valsets import registry_entry
+
+    check = check_runtimes(registry_entry(args.entry), args.eval_data)
+    for name, r in check["runtimes"].items():
+        verdict = "ok" if r["ok"] else "refused"
+        print(f"{name}: largest mAP50 drop {r['max_drop']:.4f} against f32: {verdict}")
+    return 0
+
+
 def _promote(args: argparse.Namespace) -> int:
     from training.promote import PromoteConfig, promote
 
@@ -265,6 +276,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--reason", required=True, help="why (kept in the card's history)")
     p.add_argument("--note", action="append", default=[], help="a caveat to add to the card")
     p.set_defaults(func=_rescore)
+
+    p = sub.add_parser(
+        "check-runtimes",
+        help="measure a registry entry in OpenVINO bf16 against onnxruntime f32 and record "
+        "in its card whether the service may run it in bf16",
+    )
+    p.add_argument("entry", type=Path, help="registry entry, e.g. models/streetwatch-yolo-0.1.0")
+    p.add_argument("--eval-data", type=Path, required=True, help="data.yaml to measure on")
+    p.set_defaults(func=_check_runtimes)
 
     p = sub.add_parser(
         "promote",

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from training.card import render_card
+from training.card import write_card
 from training.export import evaluate_val_sets, real_data_capabilities
 from training.provenance import from_repo, git_revision, repo_relative, sha256_file
 from training.train import portable_arg
@@ -70,12 +70,6 @@ def rescore_entry(
     card.pop("compared", None)  # measured on the data replaced here: no longer side by side
     card["real_data_capabilities"] = real_data_capabilities(metrics, manifest)
     card["data"]["eval_data"] = repo_relative(eval_data)
-    for name, text in (
-        ("card.json", json.dumps(card, indent=1, ensure_ascii=False)),
-        ("card.md", render_card(card)),
-    ):
-        tmp = entry / f".{name}.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(entry / name)
+    write_card(entry, card)
     logger.info("re-measured %s on %s", entry.name, eval_data)
     return card

@@ -40,6 +40,11 @@ class Backend(ABC):
     ) -> list[Detections]:
         """Detect objects in BGR uint8 HxWx3 images."""
 
+    @property
+    def runtime(self) -> str:
+        """The runtime and the precision it computes in, as people read it."""
+        return self.name
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.info.path)!r})"
 

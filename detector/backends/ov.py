@@ -1,7 +1,7 @@
 """OpenVINO backend (CPU): reads an ONNX file or an OpenVINO IR (.xml + .bin).
 
 ``openvino`` is imported when a model is loaded, never when this module is imported, so the
-package works without the [openvino] extra.
+package imports where OpenVINO is missing (it is a base dependency; a slim install may lack it).
 """
 
 from __future__ import annotations
@@ -80,8 +80,7 @@ class OpenVinoBackend(TensorBackend):
             import openvino
         except ImportError as exc:
             raise ModelLoadError(
-                "the openvino backend needs the [openvino] extra "
-                f"(pip install 'streetwatch[openvino]'): {exc}"
+                f"the openvino backend needs the openvino package (pip install openvino): {exc}"
             ) from exc
         core = openvino.Core()
         try:
@@ -110,6 +109,11 @@ class OpenVinoBackend(TensorBackend):
         self._by_shape: OrderedDict[tuple[int, int], tuple[Any, Any]] = OrderedDict()
         self._compiled, self._request = self._compile(model)
         self._lock = threading.Lock()  # one infer request, so one inference at a time
+
+    @property
+    def runtime(self) -> str:
+        hint = self._config.get("INFERENCE_PRECISION_HINT")
+        return "openvino" if hint is None else f"openvino {hint}"
 
     def _compile(self, model: Any) -> tuple[Any, Any]:
         try:

@@ -56,9 +56,10 @@ class Settings(BaseSettings):
     model_poll_s: float = Field(5.0, ge=0.0)
     conf: float = 0.25
     iou: float = 0.45
-    # the inference runtime ("auto": onnxruntime for .onnx), OpenVINO's precision (bf16
-    # runs f32 models on CPUs with AMX; None: the backend's default, f32) and its threads
-    # (None: one per core); benchmarks/bench_cameras.py measures the choices
+    # the inference runtime. "auto" with no precision: OpenVINO bf16 where the model card's
+    # check shows bf16 within 0.01 mAP50 of f32 and the CPU does bf16 natively, else by file
+    # suffix (detector/runtime_choice.py). OpenVINO's precision (None: f32) and the
+    # runtime's threads (None: one per core); benchmarks/bench_cameras.py measures them
     backend: Literal["auto", "onnxruntime", "openvino"] = "auto"
     precision: Literal["f32", "bf16"] | None = None
     inference_threads: int | None = Field(None, ge=1)

@@ -47,6 +47,11 @@ def test_healthz_and_metrics(client: TestClient) -> None:
     assert "streetwatch_cases_opened_total" in text or "streetwatch_cases_opened" in text
 
 
+def test_metrics_name_the_model_and_its_runtime(client: TestClient) -> None:
+    text = client.get("/metrics").text
+    assert 'streetwatch_model_info{name="markers",runtime="markers",version="1.0"} 1.0' in text
+
+
 def test_camera_crud(client: TestClient) -> None:
     assert client.get("/v1/cameras").json()["count"] == 1
     new = copy.deepcopy(PUSH_CAMERA) | {"id": "cam-02", "zones": []}

@@ -303,3 +303,33 @@ def test_rescore_replaces_the_cards_numbers_and_keeps_their_history(
     (entry / "model.onnx").write_bytes(b"tampered")
     with pytest.raises(ValueError, match="does not match the sha256"):
         rescore_entry(entry, pipeline.data_yaml, "again")
+
+
+def test_check_runtimes_writes_a_bf16_check_the_service_reads(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    import shutil
+
+    from detector.runtime_choice import bf16_check, cpu_flags
+    from training.runtime_check import check_runtimes, measure
+
+    entry = tmp_path / "e2e-0.0.1"
+    shutil.copytree(pipeline.entry, entry)
+    if not {"amx_bf16", "avx512_bf16"} & cpu_flags():
+        with pytest.raises(RuntimeError, match="does not compute bf16 natively"):
+            check_runtimes(entry, pipeline.data_yaml)
+        result = measure(entry / "model.onnx", pipeline.data_yaml)  # emulated, still measured
+        assert set(result["map50"]) == set(result["reference_map50"])
+        return
+    check = check_runtimes(entry, pipeline.data_yaml)
+    card = json.loads((entry / "card.json").read_text())
+    assert card["runtime_checks"] == check
+    result = check["runtimes"]["openvino bf16"]
+    assert set(result["map50"]) == set(result["reference_map50"]) >= {"all"}
+    worst = max(result["reference_map50"][s] - result["map50"][s] for s in result["map50"])
+    assert result["max_drop"] == round(max(worst, 0.0), 4)
+    assert bf16_check(card)[0] == result["ok"] == (worst <= 0.01)
+    assert "## Runtimes" in (entry / "card.md").read_text()
+    (entry / "model.onnx").write_bytes(b"tampered")
+    with pytest.raises(ValueError, match="does not match the sha256"):
+        check_runtimes(entry, pipeline.data_yaml)
