@@ -70,9 +70,11 @@ class SceneWatch:
             logger.warning("camera %s: saved scene baseline not used: %s", camera_id, e)
             self.baseline = SceneBaseline(self.zones)
         self._before: deque[Before] = deque(maxlen=BEFORE_KEEP)
+        still = max(settings.interval_s, settings.still_interval_s)
         self._cadence = SceneCadence(
             min_s=settings.interval_s,
-            still_s=max(settings.interval_s, settings.still_interval_s),
+            busy_s=min(max(settings.interval_s, settings.busy_interval_s), still),
+            still_s=still,
         )
         self._last: float | None = None
         self._saved: float | None = None
@@ -81,13 +83,10 @@ class SceneWatch:
         self, frame: ScaledFrame, at: float, protect: Sequence[Box], *, changed: bool = True
     ) -> list[SceneEvent]:
         """Feed one frame; ``changed``: the motion gate saw a change (or re-checked). It is
-        looked at when changed (at most once per ``interval_s``) and every
-        ``still_interval_s`` on a still street; an unchanged frame in between only advances
-        the baseline's clock (``SceneCadence``)."""
-        # in warm-up, and while a difference is still settling (an object arriving), every
-        # frame counts as changed: looked at once a second, not once per still interval
-        busy = changed or not self.baseline.ready or self.baseline.settling
-        step = self._cadence.step(at, changed=busy)
+        looked at when changed (once per ``busy_interval_s``, once per ``interval_s`` while
+        a decision is near) and every ``still_interval_s`` on a still street; an unchanged
+        frame in between only advances the baseline's clock (``SceneCadence.step_for``)."""
+        step = self._cadence.step_for(self.baseline, at, changed=changed)
         if step == "skip":
             return []
         if step == "advance":  # an unchanged picture: time passes, nothing is looked at

@@ -39,6 +39,16 @@ class MjpegSource(_Strict):
     url: str = Field(pattern=r"^https?://", max_length=2000)
 
 
+class StreamSource(_Strict):
+    """A stream re-served by a media gateway (GB/T 28181 cameras through WVP-PRO with
+    ZLMediaKit, an NVR, a CDN): RTMP, HTTP-FLV, HLS (``.m3u8``) or HTTP-fMP4, read through
+    FFmpeg. Gateways stop streams nobody watches and come back on the next open: the
+    reader re-opens a stream that ended or stalled as it does a dropped RTSP feed."""
+
+    kind: Literal["stream"]
+    url: str = Field(pattern=r"^(rtmps?|https?)://", max_length=2000)
+
+
 class SnapshotSource(_Strict):
     """An HTTP URL returning one JPEG per request, polled at the camera's sample rate."""
 
@@ -58,7 +68,7 @@ class FileSource(_Strict):
 
 
 Source = Annotated[
-    PushSource | RtspSource | MjpegSource | SnapshotSource | FileSource,
+    PushSource | RtspSource | MjpegSource | StreamSource | SnapshotSource | FileSource,
     Field(discriminator="kind"),
 ]
 
@@ -78,8 +88,12 @@ class SceneSettings(_Strict):
     wall zone and stays its zone's ``static_dwell_s`` is a case, named or not."""
 
     enabled: bool = True
-    # at most one baseline update this often (frame time), whatever the camera's rate
+    # at most one baseline update this often (frame time), whatever the camera's rate (the
+    # warm-up's pace)
     interval_s: float = Field(1.0, gt=0, le=60)
+    # a changed frame (a busy street: passers-by, traffic) is looked at once this often
+    # (benchmarks/bench_scene.py: the same finds as every second, 0.8 s later on average)
+    busy_interval_s: float = Field(3.0, gt=0, le=60)
     # when the motion gate sees no change, one look this often; the unchanged frames in
     # between only advance the baseline's clock (detector/scene/cadence.py;
     # benchmarks/bench_scene.py measures the choice)

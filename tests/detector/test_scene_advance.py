@@ -92,3 +92,30 @@ def test_an_arriving_object_is_settling_until_two_looks_agree() -> None:
     assert base.settling  # new: the look before did not see it
     _play(base, 3, [BOX_WALK], start=6)
     assert not base.settling  # seen the same way twice, holding still: advances may age it
+
+
+def test_a_busy_street_is_looked_at_every_busy_s_and_objects_still_reach_their_dwell() -> None:
+    """Every frame changed (a busy street): one look per second in warm-up, then one per
+    busy_s (an arriving object only counts the frame as changed, it is not looked at
+    sooner); the object is reported at most one busy_s later than looking at every frame."""
+    every = SceneBaseline([WALK], FAST)
+    _play(every, 5)
+    reference = _kinds(_play(every, 25, [BOX_WALK], start=5), "reached")
+    base = SceneBaseline([WALK], FAST)
+    cadence = SceneCadence(min_s=1.0, busy_s=3.0, still_s=10.0)
+    looked: list[int] = []
+    events: list[SceneEvent] = []
+    for k in range(30):
+        frame = _with([BOX_WALK] if k >= 5 else [], k)
+        step = cadence.step_for(base, float(k), changed=True)
+        assert step in ("look", "skip")  # a changed frame is never only advanced over
+        if step == "look":
+            looked.append(k)
+            events += base.update(frame, float(k))
+    warm = FAST.warmup_frames
+    assert looked[:warm] == list(range(warm))  # warm-up: every second
+    assert all(b - a == 3 for a, b in zip(looked[warm - 1 :], looked[warm:], strict=False))
+    reached = _kinds(events, "reached")
+    assert len(reference) == 1 and len(reached) == 1
+    assert reached[0].box == pytest.approx(reference[0].box, abs=4)
+    assert 0 <= reached[0].last_seen - reference[0].last_seen <= 3
