@@ -1,4 +1,5 @@
-"""Pull sources: open a camera's RTSP, MJPEG, snapshot or file source and read frames from it."""
+"""Pull sources: open a camera's RTSP, gateway stream (RTMP, HTTP-FLV, HLS, HTTP-fMP4), MJPEG,
+snapshot or file source and read frames from it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ import cv2
 
 from detector.errors import ImageDecodeError
 from detector.image import Image, load_image
-from serve.config.cameras import FileSource, MjpegSource, RtspSource, SnapshotSource
+from serve.config.cameras import (
+    FileSource,
+    MjpegSource,
+    RtspSource,
+    SnapshotSource,
+    StreamSource,
+)
 from serve.streams.capture import (
     CaptureSource,
     SafeCapture,
@@ -25,7 +32,7 @@ from serve.streams.snapshot import SnapshotReader
 
 logger = logging.getLogger(__name__)
 
-PullSource = RtspSource | MjpegSource | SnapshotSource | FileSource
+PullSource = RtspSource | MjpegSource | StreamSource | SnapshotSource | FileSource
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
 
@@ -55,7 +62,7 @@ def open_source(
     ``sample_fps`` paces snapshot polling; the timeouts bound network opens and reads so
     that a dead feed cannot block a worker forever.
     """
-    if isinstance(source, RtspSource | MjpegSource):
+    if isinstance(source, RtspSource | MjpegSource | StreamSource):
         transport = source.transport if isinstance(source, RtspSource) else None
         cap = open_capture(
             expand_secrets(source.url),

@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import Literal, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -128,7 +129,49 @@ def _close_live_feeds() -> None:
         feed.close()
 
 
-class RtspFeed:
+class Feed:
+    """A test feed: ``start()`` on entering the ``with`` block, ``close()`` on leaving it
+    (also when ``start`` fails half-way)."""
+
+    url = ""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def read_one(self, transport: Literal["tcp", "udp"] | None) -> str | None:
+        """Open the feed's URL and read a frame: None when one came, else what went wrong."""
+        try:
+            cap = open_capture(self.url, transport=transport, open_timeout_s=5, read_timeout_s=5)
+        except SourceError as e:
+            time.sleep(0.3)
+            return str(e)
+        try:
+            ok, _ = cap.read()
+        finally:
+            cap.release()
+        return None if ok else "opened but no frame"
+
+
+class RtspFeed(Feed):
     """Serves ``clip`` in a loop at ``rtsp://127.0.0.1:<port>/<path>`` (see the module doc)."""
 
     def __init__(self, clip: Path, *, path: str = "cam1", ready_timeout_s: float = 20.0) -> None:
@@ -146,22 +189,6 @@ class RtspFeed:
         self._feed: subprocess.Popen[bytes] | None = None
         self._rtp_start_port = _free_udp_range()
         self._mount_stale = False
-
-    def __enter__(self) -> RtspFeed:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def start(self) -> None:
         """Start the relay and the feed; return once a client can read frames."""
@@ -241,19 +268,10 @@ class RtspFeed:
                 # the publisher was refused (the relay still held its old mount): start over
                 self._restart_server()
                 self._feed = self._spawn_feed()
-            try:
-                cap = open_capture(self.url, transport="udp", open_timeout_s=5, read_timeout_s=3)
-            except SourceError as e:
-                last = str(e)
-                time.sleep(0.3)
-                continue
-            try:
-                ok, _ = cap.read()
-            finally:
-                cap.release()
-            if ok:
+            problem = self.read_one("udp")
+            if problem is None:
                 return
-            last = "opened but no frame"
+            last = problem
         raise RuntimeError(
             f"RTSP feed {self.url} not readable within {self.ready_timeout_s:g}s ({last})\n"
             + self._log_tail()
