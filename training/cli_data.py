@@ -145,6 +145,16 @@ def _from_reviews(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from training.dataset_export import export_dataset
+
+    counts = export_dataset(args.data, args.out, args.format, tuple(args.split))
+    for split, c in counts.items():
+        print(f"{split:<10} {c['images']:>6} images {c['objects']:>7} objects ({args.format})")
+    print(f"exported to {args.out}")
+    return 0
+
+
 def register_data(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     data = sub.add_parser("data", help="build, import, synthesise and check datasets")
     dsub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
@@ -187,6 +197,16 @@ def register_data(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--val-fraction", type=float, default=0.2)
     p.add_argument("--since", help="only cases reviewed at or after (ISO-8601; no offset: UTC)")
     p.set_defaults(func=_from_reviews)
+
+    p = dsub.add_parser(
+        "export",
+        help="a YOLO dataset as COCO, Pascal VOC or a standalone YOLO copy (CVAT, Label Studio)",
+    )
+    p.add_argument("data", type=Path, help="data.yaml of a built, imported or reviews dataset")
+    p.add_argument("--format", choices=["coco", "voc", "yolo"], required=True)
+    p.add_argument("--out", type=Path, required=True, help="a new, empty folder")
+    p.add_argument("--split", nargs="+", default=["train", "val"], help="splits to write")
+    p.set_defaults(func=_export)
 
     p = dsub.add_parser("check", help="validate a YOLO dataset; report every bad label line")
     p.add_argument("data", type=Path, help="data.yaml")
