@@ -50,6 +50,7 @@ from serve.routes import (
     users,
     workflow,
 )
+from serve.routes import taxonomy as taxonomy_routes
 from serve.routes.workflow import dispatch_payload
 from serve.store.cameras import CameraAudit, CameraRepo
 from serve.store.cases import CaseRepo
@@ -181,6 +182,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.include_router(cases.router, prefix="/v1", dependencies=reviewer)
     app.include_router(review.router, prefix="/v1", dependencies=reviewer)
     app.include_router(stats.router, prefix="/v1", dependencies=reviewer)
+    app.include_router(taxonomy_routes.router, prefix="/v1", dependencies=reviewer)
     app.include_router(phones.router, prefix="/v1", dependencies=reviewer)
     app.include_router(live.router, prefix="/v1", dependencies=reviewer)
     app.include_router(plan.router, prefix="/v1")  # reviewers read, engineers write

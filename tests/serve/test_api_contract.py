@@ -208,3 +208,20 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         "/v1/cases/{case_id}/evidence/{n}",
     ]:
         assert path in paths, path
+
+
+def test_taxonomy_lists_classes_and_violations_with_codes_and_rule_defaults(
+    client: TestClient,
+) -> None:
+    body = client.get("/v1/taxonomy").json()
+    classes = {c["name"]: c for c in body["classes"]}
+    assert classes["car"] == {"id": 0, "name": "car", "zh": "小汽车", "group": "vehicle"}
+    assert [c["id"] for c in body["classes"]] == list(range(len(body["classes"])))
+    assert "no_parking" in body["zone_types"]
+    violations = {v["key"]: v for v in body["violations"]}
+    parking = violations["illegal_parking"]
+    assert parking["zh"] == "机动车违停" and parking["platform_code"]
+    assert parking["classes"] == ["car", "bus", "truck"]
+    assert parking["zones"]["inside"] == ["no_parking"]
+    assert parking["rule"]["dwell_s"] == 300.0
+    assert violations["illegal_ad"]["zones"]["by_class"]["flyer"]["outside"] == ["ad_permitted"]

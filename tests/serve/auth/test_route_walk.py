@@ -72,6 +72,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/suppressions"): REVIEWER,
     ("DELETE", "/v1/suppressions/{suppression_id}"): REVIEWER,
     ("GET", "/v1/stats"): REVIEWER,
+    ("GET", "/v1/taxonomy"): REVIEWER,
     ("GET", "/v1/phones"): REVIEWER,
     ("GET", "/v1/phones/export"): REVIEWER,
     ("GET", "/v1/phones/{number}"): REVIEWER,
