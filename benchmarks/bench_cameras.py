@@ -261,7 +261,8 @@ def run_pipeline(
 
 
 def accuracy(model: Path, data: Path) -> dict[str, dict[str, float]]:
-    """AP50 (all classes with boxes) per real val set, for the .pt and the ONNX."""
+    """mAP50 on the whole val split ("all") and AP50 (all classes with boxes) per real val
+    set, for the .pt and the ONNX on every runtime."""
     from training.evaluate import evaluate
     from training.yolo_dataset import load_data_yaml
 
@@ -269,11 +270,14 @@ def accuracy(model: Path, data: Path) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for name in RUNTIMES:
         detector = load(model, name, conf=0.001, iou=0.6)
-        for split in ("vehicles", "garbage", "facade-ads"):
-            if split not in spec.val_sets:
+        for label, split in (
+            ("all", "val"),
+            *((s, s) for s in ("vehicles", "garbage", "facade-ads")),
+        ):
+            if split != "val" and split not in spec.val_sets:
                 continue
             result = evaluate(detector, spec, split, progress=False)
-            out.setdefault(name, {})[split] = round(result.metrics.map50, 4)
+            out.setdefault(name, {})[label] = round(result.metrics.map50, 4)
     return out
 
 
@@ -307,6 +311,9 @@ def main() -> None:
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
     parser.add_argument("--accuracy", type=Path, default=None, help="a built data.yaml")
     parser.add_argument(
+        "--accuracy-only", action="store_true", help="only the --accuracy table (no timing)"
+    )
+    parser.add_argument(
         "--runtime", default="onnxruntime", choices=list(RUNTIMES)[1:], help="the pipelines'"
     )
     parser.add_argument("--arm", help=argparse.SUPPRESS)
@@ -315,6 +322,11 @@ def main() -> None:
     model = args.model.resolve()
     if args.arm:  # a worker: one arm, answer on stdout
         print(json.dumps(run_arm(args.arm, model, args.feeds, args.runtime, args.warmup)))
+        return
+    if args.accuracy_only:
+        if args.accuracy is None:
+            parser.error("--accuracy-only needs --accuracy DATA_YAML")
+        print(json.dumps(accuracy(model, args.accuracy), indent=1))
         return
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:

@@ -287,7 +287,8 @@ Detector: the reference model (`{model}`), onnxruntime, with tracker and rules e
 A case matches an object when the boxes overlap by >= 0.3 of the smaller one; "false"
 counts cases matching no object; TTD is from the object's appearance to its first case.
 ``baseline, gated`` is the baseline as the service runs it (`SceneCadence`): it looks at
-the frames the camera's motion gate (defaults) lets through (at most one a second) and
+the frames the camera's motion gate (defaults) lets through (a busy street once per
+{args.busy_s:g} s, every second in warm-up; `SceneCadence.step_for`) and
 every {args.still_s:g} s on a still street; an unchanged frame in between only advances
 its clock (`SceneBaseline.advance`). It looked at {looks / len(gated_ms):.0%} of the
 frames and cost {statistics.mean(gated_ms):.2f} ms a frame on average, gate included
