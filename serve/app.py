@@ -25,6 +25,7 @@ from serve.config.cameras import load_cameras
 from serve.config.settings import Settings
 from serve.decoding import ImageDecoder
 from serve.dispatch import WebhookDispatcher
+from serve.dispatch_profile import load_profile
 from serve.evidence.files import EvidenceFiles
 from serve.limits import BodyLimit
 from serve.metrics import Metrics
@@ -68,6 +69,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     """Build the app. The cameras file is read now, so a bad file fails before serving;
     the model, database, evidence store and camera streams start with the app."""
     file_cameras = load_cameras(settings.config) if settings.config is not None else []
+    profile = load_profile(settings.dispatch_profile, [v.key for v in load_taxonomy().violations])
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -125,7 +127,9 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
             dispatcher = WebhookDispatcher(
                 service.cases,
                 settings.dispatch_url,
-                lambda case_id: dispatch_payload(service.cases, taxonomy, settings, case_id),
+                lambda case_id: dispatch_payload(
+                    service.cases, taxonomy, settings, case_id, profile, evidence
+                ),
                 secret=(
                     settings.dispatch_secret.get_secret_value()
                     if settings.dispatch_secret

@@ -94,8 +94,9 @@ class WebhookDispatcher:
         attempts = sum(1 for a in self.cases.audit(case_id) if a.action == FAILED)
         delay = self.backoff_initial_s
         while not self._stop.is_set():
-            body = json.dumps(self.payload(case_id), ensure_ascii=False).encode()
             try:
+                # a payload the profile's schema refuses is a failed attempt, never a POST
+                body = json.dumps(self.payload(case_id), ensure_ascii=False).encode()
                 status = self._post(case_id, body)
             except (urllib.error.URLError, OSError, ValueError) as e:
                 error = str(getattr(e, "reason", e))

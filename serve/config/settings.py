@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # evidence URLs in the payload start with public_url; the secret signs each body
     dispatch_url: str | None = None
     dispatch_secret: SecretStr | None = None
+    # what the platform receives: a shipped profile (streetwatch, gbt30428) or the path of
+    # a city's own YAML (serve/dispatch_profile.py); checked at start
+    dispatch_profile: str = Field("streetwatch", min_length=1, max_length=1000)
     # the address clients reach this server at (evidence links in dispatches and exports,
     # the sign-in link); default: the host and port `streetwatch serve` listens on
     public_url: str = "http://127.0.0.1:8000"

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body, HTTPException, Request, Response
 from detector.taxonomy import Taxonomy
 from serve.cameras.service import UnknownCameraError
 from serve.config.settings import Settings
+from serve.dispatch_profile import LoadedProfile
 from serve.evidence.files import EvidenceFiles
 from serve.routes.deps import ActorDep, CamerasDep, CasesDep, EvidenceDep, RowId, TaxonomyDep
 from serve.schemas.cases import CasePublic
@@ -59,9 +60,15 @@ def dispatch_case(
 
 
 def dispatch_payload(
-    cases: CaseRepo, taxonomy: Taxonomy, settings: Settings, case_id: RowId
+    cases: CaseRepo,
+    taxonomy: Taxonomy,
+    settings: Settings,
+    case_id: RowId,
+    profile: LoadedProfile | None = None,
+    evidence: EvidenceFiles | None = None,
 ) -> dict[str, Any]:
-    """What the case platform receives: the case, with absolute evidence URLs and hashes."""
+    """What the case platform receives: the case, with absolute evidence URLs and hashes,
+    rendered through the dispatch ``profile`` (the project's own JSON without one)."""
     record = cases.get(case_id)
     if record is None:
         raise CaseNotFound(case_id)
@@ -69,7 +76,16 @@ def dispatch_payload(
     base = settings.public_url.rstrip("/")
     for item in body["evidence"]:
         item["url"] = base + item["url"]
-    return {"event": "case.dispatched", "case": body}
+    if profile is None:
+        return {"event": "case.dispatched", "case": body}
+
+    def read(n: int) -> bytes:
+        item = record.evidence[n]
+        if evidence is None or not evidence.verify(item.path, item.sha256):
+            raise ValueError(f"evidence {item.kind} of case {record.id} fails its SHA-256 check")
+        return evidence.path(item.path).read_bytes()
+
+    return profile.render(body, read)
 
 
 @router.post("/{case_id}/close", response_model=CasePublic)
