@@ -23,6 +23,7 @@ from serve.auth.bootstrap import start_auth
 from serve.cameras.service import CameraService
 from serve.config.cameras import load_cameras
 from serve.config.settings import Settings
+from serve.config.units import load_units
 from serve.decoding import ImageDecoder
 from serve.dispatch import WebhookDispatcher
 from serve.dispatch_profile import load_profile
@@ -52,12 +53,14 @@ from serve.routes import (
     workflow,
 )
 from serve.routes import taxonomy as taxonomy_routes
+from serve.routes import units as unit_routes
 from serve.routes.workflow import dispatch_payload
 from serve.store.cameras import CameraAudit, CameraRepo
 from serve.store.cases import CaseRepo
 from serve.store.database import open_database
 from serve.store.stats import StatsRepo
 from serve.store.suppressions import SuppressionRepo
+from serve.store.units import UnitRepo
 from serve.ui import docs as api_docs
 from serve.ui import routes as ui
 from serve.validation import validation_error
@@ -69,6 +72,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     """Build the app. The cameras file is read now, so a bad file fails before serving;
     the model, database, evidence store and camera streams start with the app."""
     file_cameras = load_cameras(settings.config) if settings.config is not None else []
+    file_units = load_units(settings.units) if settings.units is not None else []
     profile = load_profile(settings.dispatch_profile, [v.key for v in load_taxonomy().violations])
 
     @asynccontextmanager
@@ -110,6 +114,8 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
         app.state.cameras = service
         app.state.suppressions = service.suppressions
         app.state.stats = StatsRepo(db)
+        app.state.units = UnitRepo(db)
+        app.state.units.put_all(file_units, source="file")
         app.state.camera_audit = CameraAudit(db)
         app.state.plan = PlanStore(settings.data_dir / "plan")
         cams = list(file_cameras)
@@ -187,6 +193,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.include_router(review.router, prefix="/v1", dependencies=reviewer)
     app.include_router(stats.router, prefix="/v1", dependencies=reviewer)
     app.include_router(taxonomy_routes.router, prefix="/v1", dependencies=reviewer)
+    app.include_router(unit_routes.router, prefix="/v1")  # reviewers read, engineers write
     app.include_router(phones.router, prefix="/v1", dependencies=reviewer)
     app.include_router(live.router, prefix="/v1", dependencies=reviewer)
     app.include_router(plan.router, prefix="/v1")  # reviewers read, engineers write

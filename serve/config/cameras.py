@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from detector.rules.config import RuleOverrides
 from detector.zones import ID_PATTERN, Zone
+from serve.config.yaml_file import read_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -220,19 +220,7 @@ def parse_cameras(data: object, origin: str) -> list[Camera]:
 
 def load_cameras(path: Path) -> list[Camera]:
     """Read a cameras YAML file; relative file-source paths are taken from the file's folder."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise CameraConfigError(f"{path}: cannot read cameras file: {e.strerror}") from e
-    except UnicodeDecodeError as e:
-        raise CameraConfigError(
-            f"{path}: not UTF-8 text (byte {e.object[e.start]:#04x} at offset {e.start}); "
-            "save the cameras file as UTF-8"
-        ) from e
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise CameraConfigError(f"{path}: not valid YAML: {e}") from e
+    data = read_yaml(path, "cameras", CameraConfigError)
     cameras = parse_cameras(data if data is not None else [], str(path))
     if not cameras:
         logger.warning(

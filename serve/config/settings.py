@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     reopen_window_h: float = Field(default=72.0, ge=0)
     # dispatch: confirmed cases are POSTed here when dispatched (None: export files only);
     # evidence URLs in the payload start with public_url; the secret signs each body
+    # responsible units (门前三包) from a YAML list (serve/config/units.example.yaml), read at
+    # start and kept in the database with those added over the API
+    units: Path | None = None
     dispatch_url: str | None = None
     dispatch_secret: SecretStr | None = None
     # what the platform receives: a shipped profile (streetwatch, gbt30428) or the path of

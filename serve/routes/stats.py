@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from detector.taxonomy import Taxonomy
 from serve.auth.access import require_reviewer
 from serve.routes.deps import CamerasDep, TaxonomyDep
+from serve.routes.units import UnitsDep
 from serve.schemas.stats import DayPublic, GroupPublic, OverduePublic, StatsPublic
 from serve.store.records import SCENE_LABEL
 from serve.store.stats import CaseStats, OverdueCase, StatsRepo, Tally, check_range
@@ -41,6 +42,7 @@ def case_stats(
     stats: StatsDep,
     taxonomy: TaxonomyDep,
     cameras: CamerasDep,
+    units: UnitsDep,
     since: Annotated[
         dt.date | None, Query(description=f"first day (default: {DEFAULT_DAYS} days to until)")
     ] = None,
@@ -61,7 +63,13 @@ def case_stats(
         raise HTTPException(422, str(e)) from e
     summary = stats.summary(since=since, until=until, camera_id=camera_id, now=now)
     names = {c.id: c.name or c.id for c in cameras.list()}
-    return _public(summary, taxonomy, names, camera_id, now)
+    summary_public = _public(summary, taxonomy, names, camera_id, now)
+    unit_names = units.names([k for k in summary.per_unit if k])
+    summary_public.per_unit = [
+        GroupPublic.of(k, unit_names.get(k, k or "未指定"), unit_names.get(k, k or "No unit"), t)
+        for k, t in sorted(summary.per_unit.items())
+    ]
+    return summary_public
 
 
 def _public(

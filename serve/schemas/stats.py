@@ -119,6 +119,10 @@ class StatsPublic(BaseModel):
     per_signal: list[GroupPublic] = Field(
         description="by what found the case: detector, scene, both (every signal, in that order)"
     )
+    per_unit: list[GroupPublic] = Field(
+        default_factory=list,
+        description="by the responsible unit (门前三包) of the case's zone; key '': none",
+    )
     scene_named: list[GroupPublic] = Field(
         description=(
             "cases only the scene baseline found, by the class reviewers named them (a "

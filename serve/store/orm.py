@@ -125,6 +125,22 @@ class CasePhoneRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
 
 
+class UnitRow(Base):
+    """A responsible unit (门前三包): the shop or body that answers for the pavement in front
+    of it. Zones name it by ``id`` in their ``responsible`` field; cases carry that id."""
+
+    __tablename__ = "units"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500))
+    contact: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(50))
+    category: Mapped[str] = mapped_column(String(50))
+    source: Mapped[str] = mapped_column(String(16), server_default="api")
+    updated_at: Mapped[datetime]
+
+
 class PhoneRow(Base):
     """A number in the phone ledger and where it stands with the carriers (the counts come
     from the confirmed cases that print it)."""

@@ -53,6 +53,7 @@ class _Row(NamedTuple):
     closed_at: dt.datetime | None
     overdue: bool
     signal: str
+    responsible: str | None
 
 
 @dataclass(slots=True)
@@ -152,6 +153,8 @@ class CaseStats:
     # by the class the model detected, so the confirm rate reads as the model's precision
     per_class: dict[str, Tally] = field(default_factory=dict)
     per_signal: dict[str, Tally] = field(default_factory=lambda: {s: Tally() for s in SIGNALS})
+    # by the responsible unit (门前三包) of the zone the case opened in ("" for none)
+    per_unit: dict[str, Tally] = field(default_factory=dict)
     # objects only the scene baseline found (the detector never named them), by the class
     # reviewers gave them (SCENE_LABEL while nobody has): the labels the cold start yields
     scene_named: dict[str, Tally] = field(default_factory=dict)
@@ -210,6 +213,7 @@ class StatsRepo:
             CaseRow.closed_at,
             CaseRow.overdue,
             CaseRow.signal,
+            CaseRow.responsible,
         ).where(*where)
         with self._db.session(write=False) as session:
             return [_Row._make(r) for r in session.execute(query)]
@@ -232,6 +236,7 @@ def aggregate(rows: list[_Row], *, since: dt.date, until: dt.date, now: dt.datet
             (stats.per_violation, row.violation),
             (stats.per_class, row.detected_label),
             (stats.per_signal, row.signal),
+            (stats.per_unit, row.responsible or ""),
         ):
             group.setdefault(key, Tally()).add(row, now)
         if row.detected_label == SCENE_LABEL:
