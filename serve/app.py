@@ -52,12 +52,14 @@ from serve.routes import (
     users,
     workflow,
 )
+from serve.routes import ledger as ledger_routes
 from serve.routes import taxonomy as taxonomy_routes
 from serve.routes import units as unit_routes
 from serve.routes.workflow import dispatch_payload
 from serve.store.cameras import CameraAudit, CameraRepo
 from serve.store.cases import CaseRepo
 from serve.store.database import open_database
+from serve.store.ledger import LedgerRepo
 from serve.store.stats import StatsRepo
 from serve.store.suppressions import SuppressionRepo
 from serve.store.units import UnitRepo
@@ -115,6 +117,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
         app.state.suppressions = service.suppressions
         app.state.stats = StatsRepo(db)
         app.state.units = UnitRepo(db)
+        app.state.ledger = LedgerRepo(db)
         app.state.units.put_all(file_units, source="file")
         app.state.camera_audit = CameraAudit(db)
         app.state.plan = PlanStore(settings.data_dir / "plan")
@@ -194,6 +197,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.include_router(stats.router, prefix="/v1", dependencies=reviewer)
     app.include_router(taxonomy_routes.router, prefix="/v1", dependencies=reviewer)
     app.include_router(unit_routes.router, prefix="/v1")  # reviewers read, engineers write
+    app.include_router(ledger_routes.router, prefix="/v1", dependencies=reviewer)
     app.include_router(phones.router, prefix="/v1", dependencies=reviewer)
     app.include_router(live.router, prefix="/v1", dependencies=reviewer)
     app.include_router(plan.router, prefix="/v1")  # reviewers read, engineers write

@@ -74,6 +74,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/stats"): REVIEWER,
     ("GET", "/v1/taxonomy"): REVIEWER,
     ("GET", "/v1/units"): REVIEWER,
+    ("GET", "/v1/ledger"): REVIEWER,
+    ("GET", "/v1/ledger/export"): REVIEWER,
     ("GET", "/v1/units/{unit_id}"): REVIEWER,
     ("PUT", "/v1/units/{unit_id}"): ENGINEER,
     ("DELETE", "/v1/units/{unit_id}"): ENGINEER,
