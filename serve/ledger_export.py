@@ -25,8 +25,8 @@ THUMB_PX = 96  # a thumbnail's longer side
 STATUS_ZH = {
     "confirmed": "已确认",
     "dispatched": "已派遣",
-    "verified_cleared": "核查通过",
-    "closed": "已办结",
+    "verified_cleared": "已核查整改",
+    "closed": "已结案",
 }
 COLUMNS = (
     "案件编号", "点位", "区域", "责任单位", "问题类型", "首次发现", "处置期限", "当前状态",

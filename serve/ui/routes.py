@@ -19,7 +19,7 @@ from serve.store.records import EVIDENCE_KINDS, REJECT_REASONS
 STATIC_DIR = Path(__file__).with_name("static")
 
 # PAGE PROTECTION, in one place: reviewers and up may open every page (/review, /cases,
-# /cameras, /map, /stats, /phones); a browser without a session is sent to
+# /cameras, /map, /stats, /phones, /ledger); a browser without a session is sent to
 # /login?next=<the page>. The API routes the pages call check the same role (and the CSRF
 # token on POSTs) themselves.
 PAGE_ACCESS = Depends(require_page_role(Role.reviewer))
@@ -115,6 +115,12 @@ def stats_page() -> FileResponse:
 def phones_page() -> FileResponse:
     """The phone ledger: flyers' numbers from confirmed cases, handed to the carriers."""
     return _page("phones.html")
+
+
+@pages.get("/ledger")
+def ledger_page() -> FileResponse:
+    """The weekly problem ledger (问题台账) per responsible unit, and the units."""
+    return _page("ledger.html")
 
 
 @assets.get("/taxonomy.json", dependencies=[Depends(require_reviewer)])

@@ -100,6 +100,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/cases/{case_id}"): PAGE,
     ("GET", "/stats"): PAGE,
     ("GET", "/phones"): PAGE,
+    ("GET", "/ledger"): PAGE,
     ("GET", "/ui/taxonomy.json"): REVIEWER,
     ("GET", "/ui/cameras.json"): REVIEWER,  # names and zones, not sources
     ("GET", "/ui/fonts/cjk"): PUBLIC,  # a font file

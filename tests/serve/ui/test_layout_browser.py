@@ -20,6 +20,7 @@ PAGES = {
     "/map": "#cameras li",
     "/stats": "#charts .echart canvas",
     "/phones": "#ledger tr",
+    "/ledger": "#rows tr",
 }
 
 

@@ -23,7 +23,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         yield c
 
 
-@pytest.mark.parametrize("page", ["/review", "/cases", "/cases/1", "/stats", "/phones"])
+@pytest.mark.parametrize("page", ["/review", "/cases", "/cases/1", "/stats", "/phones", "/ledger"])
 def test_pages_are_served_with_a_strict_policy(client: TestClient, page: str) -> None:
     r = client.get(page)
     assert r.status_code == 200, r.text
@@ -34,7 +34,7 @@ def test_pages_are_served_with_a_strict_policy(client: TestClient, page: str) ->
     assert '<html lang="zh-CN">' in r.text  # Chinese first
 
 
-@pytest.mark.parametrize("page", ["/review", "/cases", "/cases/1", "/stats", "/phones"])
+@pytest.mark.parametrize("page", ["/review", "/cases", "/cases/1", "/stats", "/phones", "/ledger"])
 def test_signed_out_browsers_go_to_the_login_page(client: TestClient, page: str) -> None:
     anonymous = TestClient(client.app, base_url=str(client.base_url))
     r = anonymous.get(page, follow_redirects=False)

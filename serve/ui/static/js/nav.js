@@ -13,6 +13,7 @@ const PAGES = [
   ["/map", "nav.map"],
   ["/stats", "nav.stats"],
   ["/phones", "nav.phones"],
+  ["/ledger", "nav.ledger"],
 ];
 
 function buildTopbar() {
