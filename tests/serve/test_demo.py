@@ -17,10 +17,11 @@ import pytest
 
 import training.synth.demo as synth_demo
 from detector.detections import Detections
-from detector.model import Detector
+from detector.model import Detector, resolve_model_path
 from detector.motion import MotionGate
 from detector.rules.config import resolve_rules
 from detector.rules.engine import ViolationEngine
+from detector.runtime_choice import choose_runtime
 from detector.taxonomy import load_taxonomy
 from detector.tracking import Tracker
 from serve.config.cameras import FileSource, parse_cameras
@@ -210,6 +211,28 @@ def detections(full_demo: Path, reference: Detector) -> list[Detections]:
 def test_the_reference_model_finds_the_scripted_culprits(
     full_demo: Path, reference: Detector, detections: list[Detections]
 ) -> None:
+    _finds_the_culprits(full_demo, reference, detections)
+
+
+@pytest.mark.slow
+def test_the_culprits_are_found_on_the_runtime_the_service_picks(
+    full_demo: Path, reference_model: Path
+) -> None:
+    """``make run`` serves the demo on the measured runtime choice (OpenVINO bf16 on CPUs
+    with AMX): it must find the demo's culprits as well as onnxruntime does."""
+    choice = choose_runtime(resolve_model_path(reference_model))
+    picked = Detector.load(
+        reference_model,
+        backend=choice.backend,
+        precision=choice.precision,
+        fixed_shape=choice.fixed_shape,
+        conf=Settings().conf,
+    )
+    found = picked.detect_batch(list(read_frames(ensure_demo_clip(full_demo))))
+    _finds_the_culprits(full_demo, picked, found)
+
+
+def _finds_the_culprits(full_demo: Path, reference: Detector, detections: list[Detections]) -> None:
     names = reference.names
     for exp in demo_expectations(full_demo):
         first = int(np.ceil(exp.from_s * 2))
