@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -46,6 +47,8 @@ class ViolationType(_Strict):
     # empty only for a violation no detector class makes (new_static_object)
     classes: tuple[str, ...] = ()
     zones: ZoneRule = Field(default_factory=ZoneRule)
+    # the rule's defaults (detector/rules/config.py RuleConfig fields); None: no detector rule
+    rule: dict[str, Any] | None = None
 
 
 class Taxonomy(_Strict):

@@ -13,7 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from detector.detections import Detections
 
 ZoneType = Literal[
-    "no_parking", "sidewalk", "roadway", "ad_permitted", "ad_prohibited", "wall", "ignore"
+    "no_parking",
+    "sidewalk",
+    "roadway",
+    "ad_permitted",
+    "ad_prohibited",
+    "wall",
+    "ignore",
+    "no_nonmotor_parking",
 ]
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 # a zone outline is a few to a few dozen points inside the frame

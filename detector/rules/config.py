@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -57,6 +57,9 @@ class RuleConfig(_Strict):
     min_span_s: float = Field(10.0, ge=0.0, le=MAX_SECONDS)
     # stationary test for parking: ground point may wander this fraction of the box height
     max_motion: float = Field(0.25, ge=0.0, le=100.0)
+    # a moving-object rule (游商): the object must have moved this many box heights from
+    # where it was first seen before its case opens (0: no such test)
+    min_motion: float = Field(0.0, ge=0.0, le=100.0)
     # a not-yet-reported object may go unseen this long (occlusion) without restarting its clock
     max_gap_s: float = Field(60.0, gt=0.0, le=MAX_SECONDS)
     # dwell rules: the share of processed frames since it appeared in which it was seen
@@ -79,6 +82,7 @@ class RuleOverride(_Strict):
     min_frames: int | None = Field(None, ge=1, le=100_000)
     min_span_s: float | None = Field(None, ge=0.0, le=MAX_SECONDS)
     max_motion: float | None = Field(None, ge=0.0, le=100.0)
+    min_motion: float | None = Field(None, ge=0.0, le=100.0)
     max_gap_s: float | None = Field(None, gt=0.0, le=MAX_SECONDS)
     min_presence: float | None = Field(None, ge=0.0, le=1.0)
     clear_after_s: float | None = Field(None, gt=0.0, le=MAX_SECONDS)
@@ -86,7 +90,13 @@ class RuleOverride(_Strict):
 
 
 class RuleOverrides(_Strict):
-    """Per-camera overrides, one optional entry per violation type (a typo is an error)."""
+    """Per-camera overrides, one optional entry per violation type (a typo is an error).
+
+    The violations the bureau's lists add (``rule`` blocks in ``detector/taxonomy.yaml``)
+    take overrides by their key as well; an unknown key is an error naming the known ones.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False)
 
     illegal_parking: RuleOverride | None = None
     out_of_store_trading: RuleOverride | None = None
@@ -94,21 +104,44 @@ class RuleOverrides(_Strict):
     graffiti: RuleOverride | None = None
     exposed_garbage: RuleOverride | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _known_violations(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for key, value in data.items():
+            if key in cls.model_fields:
+                continue
+            if key not in DEFAULT_RULES:
+                raise ValueError(f"no rule named {key!r}; rules are {sorted(DEFAULT_RULES)}")
+            out[key] = None if value is None else RuleOverride.model_validate(value)
+        return out
 
-DEFAULT_RULES: dict[str, RuleConfig] = {
-    "illegal_parking": RuleConfig(dwell_s=300.0, max_motion=0.25),
-    "out_of_store_trading": RuleConfig(dwell_s=120.0),
-    "illegal_ad": RuleConfig(min_frames=3, min_span_s=10.0, clear_after_s=3600.0),
-    "graffiti": RuleConfig(min_frames=3, min_span_s=10.0, clear_after_s=3600.0),
-    "exposed_garbage": RuleConfig(min_frames=3, min_span_s=30.0, clear_after_s=1800.0),
-}
+    def override(self, key: str) -> RuleOverride | None:
+        value = getattr(self, key, None)
+        return value if isinstance(value, RuleOverride) else None
+
+
+def _default_rules() -> dict[str, RuleConfig]:
+    """Each violation's rule defaults, from its ``rule`` block in the taxonomy (data)."""
+    from detector.taxonomy import load_taxonomy
+
+    return {
+        v.key: RuleConfig.model_validate(v.rule)
+        for v in load_taxonomy().violations
+        if v.rule is not None
+    }
+
+
+DEFAULT_RULES: dict[str, RuleConfig] = _default_rules()
 
 
 def resolve_rules(overrides: RuleOverrides) -> dict[str, RuleConfig]:
     """The effective rule settings: defaults with the camera's overrides applied."""
     rules = {}
     for key, default in DEFAULT_RULES.items():
-        override: RuleOverride | None = getattr(overrides, key)
+        override = overrides.override(key)
         if override is None:
             rules[key] = default
             continue

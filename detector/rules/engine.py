@@ -46,6 +46,8 @@ class Candidate:
     tracker_ids: set[int] = field(default_factory=set)
     # the engine's processed-frame count when the candidate started, for its presence ratio
     born_at_frame: int = 0
+    # the farthest it has been from ``anchor``, in box heights (a moving-object rule's test)
+    moved: float = 0.0
     phase: Phase = "pending"
     case_id: int | None = None
     reached_at: float | None = None
@@ -343,6 +345,8 @@ class ViolationEngine:
         cand.last_seen = max(cand.last_seen, t)
         cand.frames += 1
         cand.box = s.box
+        away = float(np.hypot(s.anchor[0] - cand.anchor[0], s.anchor[1] - cand.anchor[1]))
+        cand.moved = max(cand.moved, away / cand.size)
         if s.tracker_id >= 0:
             cand.tracker_ids.add(s.tracker_id)
         if best:
@@ -361,6 +365,8 @@ class ViolationEngine:
 
     def _met(self, cand: Candidate) -> bool:
         rule = self.rules[cand.violation]
+        if cand.moved < rule.min_motion:
+            return False  # a moving-object rule: it has not moved (enough) yet
         if rule.dwell_s is not None:
             # seen in enough of the frames since it appeared: a parked car hidden for a while
             # by a bus passes, two cars passing the same spot a minute apart do not

@@ -35,6 +35,7 @@ MARKERS: dict[str, tuple[int, int, int]] = {
     "outdoor_ad": (255, 255, 0),
     "graffiti": (255, 0, 255),
     "garbage": (128, 0, 128),
+    "two_wheeler": (255, 128, 0),
 }
 Box = tuple[float, float, float, float]
 

@@ -126,6 +126,8 @@ def test_days_are_the_cameras_local_dates(client: TestClient) -> None:
         "graffiti": 0,
         "exposed_garbage": 0,
         "new_static_object": 0,
+        "nonmotor_parking": 0,
+        "mobile_vendor": 0,
     }
     before = stats(client, since="2026-11-22", until="2026-11-22")
     assert before["totals"]["total"] == 1

@@ -75,6 +75,7 @@ export const CAMERA_STRINGS = {
     "zt.ad_prohibited": "禁止广告",
     "zt.wall": "墙面",
     "zt.ignore": "忽略区",
+    "zt.no_nonmotor_parking": "非机动车禁停区",
   },
   en: {
     "title.cameras": "Cameras - streetwatch",
@@ -150,5 +151,6 @@ export const CAMERA_STRINGS = {
     "zt.ad_prohibited": "Ads prohibited",
     "zt.wall": "Wall",
     "zt.ignore": "Ignore",
+    "zt.no_nonmotor_parking": "No bike parking",
   },
 };

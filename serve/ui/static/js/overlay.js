@@ -13,6 +13,7 @@ export const ZONE_COLORS = {
   ad_prohibited: "#ff6e40",
   wall: "#b388ff",
   ignore: "#9e9e9e",
+  no_nonmotor_parking: "#40c4ff",
 };
 
 /** The SVG shapes of `zones` ({id, type, polygon, name}). */
