@@ -43,14 +43,16 @@ def repo_root() -> Path:
 
 
 def repo_relative(path: str | Path, root: Path | None = None) -> str:
-    """``path`` relative to the repository root (POSIX) when inside it or beside it (the
-    ``../shared`` folder a clone sits next to), else absolute, so a record made on one
-    machine names the same file on a fresh clone of another."""
+    """``path`` relative to the repository root (POSIX) when inside it or inside the
+    ``../shared`` folder a clone sits next to, else absolute, so a record made on one
+    machine names the same file on a fresh clone of another (and a clone in /tmp does not
+    record /tmp's other folders as its siblings)."""
     resolved = Path(path).resolve()
     base = (root or repo_root()).resolve()
     if resolved.is_relative_to(base):
         return resolved.relative_to(base).as_posix()
-    if resolved.is_relative_to(base.parent) and base.parent != base.parent.parent:
+    shared = base.parent / "shared"
+    if resolved.is_relative_to(shared) and base.parent != base.parent.parent:
         return f"../{resolved.relative_to(base.parent).as_posix()}"
     return str(resolved)
 

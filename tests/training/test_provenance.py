@@ -25,6 +25,9 @@ def test_paths_are_recorded_relative_to_the_repository(
 
 def test_a_path_elsewhere_stays_absolute(tmp_path: Path) -> None:
     assert repo_relative("/etc/hosts", tmp_path / "a" / "repo") == "/etc/hosts"
+    # another folder beside the clone (a clone in /tmp, pytest's folders there) is not shared
+    beside = tmp_path / "pytest-of-root" / "x.yaml"
+    assert repo_relative(beside, tmp_path / "repo") == str(beside.resolve())
     assert from_repo("/etc/hosts") == Path("/etc/hosts")
 
 
