@@ -1,9 +1,10 @@
 """The weekly problem ledger (问题台账): every accepted case of a week, ticked off (销账).
 
 A bureau keeps, per responsible unit and per street (camera), a ledger of the week's
-problems: each case a reviewer accepted, with when it was first seen, its deadline, where
-it stands, and when and by whom it was ticked off (销账: cleared at re-inspection or
-closed). Items still open from earlier weeks are carried over. Weeks are ISO weeks
+problems: each case a reviewer accepted (立案) that week, with when it was first seen, its
+deadline, where it stands, and when and by whom it was ticked off (销账: cleared at
+re-inspection or closed). Items accepted earlier and still open when the week began are
+carried over. A past week's ledger reads as it stood at that week's end. Weeks are ISO weeks
 (Monday to Sunday) in the ledger's time zone. Drafts and rejected cases are not problems
 yet (or not problems): they are left out.
 """
@@ -38,7 +39,7 @@ class LedgerRow:
     status: str  # now
     ticked_at: dt.datetime | None  # 销账: cleared at re-inspection or closed, if by week end
     ticked_by: str | None
-    carried_over: bool  # first seen before the week, still open when it began
+    carried_over: bool  # accepted before the week, still open when it began
     overdue: bool  # past its deadline at week end (or now, if sooner) and not ticked off
 
     @property
@@ -121,7 +122,7 @@ class LedgerRepo:
         accepted = [s.value for s in ACCEPTED]
         where: list[ColumnElement[bool]] = [
             CaseRow.status.in_(accepted),
-            CaseRow.first_seen < end,
+            CaseRow.reviewed_at < end,  # accepted (立案) by the week's end
             # not ticked off before the week began
             or_(CaseRow.cleared_at.is_(None), CaseRow.cleared_at >= start),
             or_(CaseRow.closed_at.is_(None), CaseRow.closed_at >= start),
@@ -143,7 +144,8 @@ class LedgerRepo:
             ticked_at = min((t for t in (r.cleared_at, r.closed_at) if t is not None), default=None)
             if ticked_at is not None and ticked_at >= end:
                 ticked_at = None  # ticked off after this week: open in this week's ledger
-            carried = r.first_seen < start
+            # accepted before the week began and still open then
+            carried = r.reviewed_at is not None and r.reviewed_at < start
             deadline = r.deadline_at
             overdue = ticked_at is None and deadline is not None and deadline < cut
             out.append(
