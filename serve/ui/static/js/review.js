@@ -6,7 +6,8 @@ import { AskDialog } from "./ask.js";
 import { confirmBody, postReviews, rejectBody, reopenAll } from "./decisions.js";
 import { showError, toast } from "./notice.js";
 import { replace } from "./dom.js";
-import { applyStatic, extend, onLangChange, t, toggleLang } from "./i18n.js";
+import { applyStatic, extend, t, toggleLang } from "./i18n.js";
+import { wireTopbar } from "./topbar.js";
 import { renderFooter, renderHelp, routeKey, toggleHelp } from "./keys.js";
 import { RejectDialog } from "./reject.js";
 import {
@@ -364,12 +365,6 @@ function onKey(e) {
 
 // ---- start -----------------------------------------------------------------------------
 
-function showUser(me) {
-  $("user").textContent = me.username
-    ? t("user.role", { user: me.username, role: me.role || "" })
-    : t("user.anonymous");
-}
-
 async function start() {
   applyStatic();
   renderFooter($("keys"));
@@ -390,10 +385,8 @@ async function start() {
     showError(e.detail || String(e));
     return;
   }
-  showUser(me);
   fillFilters(st.cameras, st.taxonomy);
-  onLangChange(() => {
-    showUser(me);
+  wireTopbar(me, () => {
     fillFilters(st.cameras, st.taxonomy);
     renderAll();
     rejectDialog.render();
@@ -409,18 +402,20 @@ async function start() {
     edit(c).label = e.target.value;
     renderDetail();
   });
-  $("lang").addEventListener("click", toggleLang);
-  $("help-btn").addEventListener("click", () => toggleHelp());
-  $("btn-help").addEventListener("click", () => toggleHelp());
-  $("btn-confirm").addEventListener("click", confirmCurrent);
-  $("btn-reject").addEventListener("click", () => openReject(false));
-  $("btn-edit").addEventListener("click", toggleEdit);
-  $("btn-class").addEventListener("click", focusClass);
-  $("btn-select").addEventListener("click", () => toggleSelect());
-  $("btn-bulk-confirm").addEventListener("click", bulkConfirm);
-  $("btn-bulk-reject").addEventListener("click", () => openReject(true));
-  $("help-dialog").addEventListener("click", () => toggleHelp(false));
-  $("error").addEventListener("click", () => showError(""));
+  const clicks = {
+    "help-btn": () => toggleHelp(),
+    "btn-help": () => toggleHelp(),
+    "btn-confirm": confirmCurrent,
+    "btn-reject": () => openReject(false),
+    "btn-edit": toggleEdit,
+    "btn-class": focusClass,
+    "btn-select": () => toggleSelect(),
+    "btn-bulk-confirm": bulkConfirm,
+    "btn-bulk-reject": () => openReject(true),
+    "help-dialog": () => toggleHelp(false),
+    error: () => showError(""),
+  };
+  for (const [id, fn] of Object.entries(clicks)) $(id).addEventListener("click", fn);
   document.addEventListener("keydown", onKey);
   await loadQueue();
   document.body.dataset.ready = "true";
