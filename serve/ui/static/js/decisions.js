@@ -50,3 +50,25 @@ export async function reopenAll(ids) {
   }
   return errors;
 }
+
+/** Take the decided cases (`done`: a Set of ids) out of the page's queue state `st`,
+ * keeping the place in the queue. */
+export function dropDecided(st, done) {
+  const at = st.index;
+  st.cases = st.cases.filter((c) => !done.has(c.id));
+  st.total -= done.size;
+  st.loaded -= done.size;
+  for (const id of done) {
+    st.selected.delete(id);
+    st.edits.delete(id);
+  }
+  st.index = st.cases.length ? Math.min(at, st.cases.length - 1) : -1;
+}
+
+/** What the reviewer is told after deciding `cases` (null: nothing went through). */
+export function decidedMessage(cases, done, failed, rejected) {
+  const undo = rejected && done.size ? ` · ${t("undo.hint")}` : "";
+  if (cases.length > 1) return t("done.bulk", { ok: done.size, failed }) + undo;
+  if (!done.size) return null;
+  return t(rejected ? "done.rejected" : "done.confirmed", { id: cases[0].id }) + undo;
+}

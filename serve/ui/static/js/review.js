@@ -3,7 +3,14 @@
 import "./nav.js";
 import { api, whoami } from "./api.js";
 import { AskDialog } from "./ask.js";
-import { confirmBody, postReviews, rejectBody, reopenAll } from "./decisions.js";
+import {
+  confirmBody,
+  decidedMessage,
+  dropDecided,
+  postReviews,
+  rejectBody,
+  reopenAll,
+} from "./decisions.js";
 import { showError, toast } from "./notice.js";
 import { replace } from "./dom.js";
 import { applyStatic, extend, t, toggleLang } from "./i18n.js";
@@ -219,23 +226,12 @@ async function decide(cases, bodyOf) {
     toast(t("bulk.progress", { i, n })),
   );
   st.busy = false;
-  const at = st.index;
-  st.cases = st.cases.filter((c) => !done.has(c.id));
-  st.total -= done.size;
-  st.loaded -= done.size;
-  for (const id of done) {
-    st.selected.delete(id);
-    st.edits.delete(id);
-  }
-  st.index = st.cases.length ? Math.min(at, st.cases.length - 1) : -1;
+  dropDecided(st, done);
   showError(errors);
   const rejected = bodyOf(cases[0]).decision === "reject";
   if (rejected && done.size) st.undo = [...done];
-  const undo = rejected && done.size ? ` · ${t("undo.hint")}` : "";
-  if (cases.length > 1) toast(t("done.bulk", { ok: done.size, failed: errors.length }) + undo);
-  else if (done.size) {
-    toast(t(rejected ? "done.rejected" : "done.confirmed", { id: cases[0].id }) + undo);
-  }
+  const message = decidedMessage(cases, done, errors.length, rejected);
+  if (message) toast(message);
   renderQueue($("queue"), st, { onPick: pick, onToggle: toggleSelect });
   renderCount($("queue-count"), st);
   showCase();
