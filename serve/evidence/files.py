@@ -64,6 +64,20 @@ def _sha256_of(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _check_sha256(sha256: str) -> None:
+    if not isinstance(sha256, str) or not SHA256_PATTERN.fullmatch(sha256.lower()):
+        raise ValueError(f"sha256 must be 64 hexadecimal characters, got {sha256!r}")
+
+
+def _matches(relpath: str, actual: str, sha256: str) -> bool:
+    if actual == sha256.lower():
+        return True
+    logger.warning(
+        "evidence file %s is corrupt: sha256 %s, expected %s", relpath, actual, sha256.lower()
+    )
+    return False
+
+
 class EvidenceFiles:
     """Evidence files under one root folder, as ``<case_key>/<kind>-<sha256[:16]><suffix>``.
 
@@ -129,23 +143,24 @@ class EvidenceFiles:
 
     def verify(self, relpath: str, sha256: str) -> bool:
         """Whether the file exists and its bytes hash to ``sha256`` (read in chunks)."""
-        if not isinstance(sha256, str) or not SHA256_PATTERN.fullmatch(sha256.lower()):
-            raise ValueError(f"sha256 must be 64 hexadecimal characters, got {sha256!r}")
-        path = self.path(relpath)
+        _check_sha256(sha256)
         try:
-            actual, _size = _sha256_of(path)
+            actual, _size = _sha256_of(self.path(relpath))
         except FileNotFoundError:
             logger.warning("evidence file %s is missing", relpath)
             return False
-        if actual != sha256.lower():
-            logger.warning(
-                "evidence file %s is corrupt: sha256 %s, expected %s",
-                relpath,
-                actual,
-                sha256.lower(),
-            )
-            return False
-        return True
+        return _matches(relpath, actual, sha256)
+
+    def read_verified(self, relpath: str, sha256: str) -> bytes | None:
+        """The file's bytes, read once, if they hash to ``sha256``; None (logged) if the file
+        is missing or corrupt. For files used whole (attachments, thumbnails)."""
+        _check_sha256(sha256)
+        try:
+            data = self.path(relpath).read_bytes()
+        except FileNotFoundError:
+            logger.warning("evidence file %s is missing", relpath)
+            return None
+        return data if _matches(relpath, hashlib.sha256(data).hexdigest(), sha256) else None
 
     def remove(self, relpath: str) -> None:
         """Delete a file; one that is already gone is fine."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, available_timezones
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -102,11 +103,10 @@ def export_ledger(
         if record is None or not record.evidence:
             return None
         item = next((e for e in record.evidence if e.kind == "crop"), record.evidence[0])
-        if not evidence.verify(item.path, item.sha256):
-            return None  # a file failing its hash is not shown as evidence
-        return thumbnail(evidence.path(item.path).read_bytes())
+        data = evidence.read_verified(item.path, item.sha256)
+        return None if data is None else thumbnail(data)  # a corrupt file is not shown
 
-    scope = q.unit or q.camera_id or "all"
+    scope = quote(q.unit or q.camera_id or "all", safe="")  # any id, safe in a header
     name = f"ledger-{ledger.week}-{scope}.{format}"
     if format == "pdf":
         body, media = ledger_pdf(ledger, names, thumb), "application/pdf"

@@ -81,9 +81,10 @@ def dispatch_payload(
 
     def read(n: int) -> bytes:
         item = record.evidence[n]
-        if evidence is None or not evidence.verify(item.path, item.sha256):
+        data = None if evidence is None else evidence.read_verified(item.path, item.sha256)
+        if data is None:
             raise ValueError(f"evidence {item.kind} of case {record.id} fails its SHA-256 check")
-        return evidence.path(item.path).read_bytes()
+        return data
 
     return profile.render(body, read)
 

@@ -190,6 +190,17 @@ def test_verify_detects_corruption(files: EvidenceFiles) -> None:
     assert not files.verify(stored.relpath, stored.sha256)
 
 
+def test_read_verified_gives_the_bytes_once_or_none(files: EvidenceFiles) -> None:
+    stored = files.write("case-1", "frame", DATA)
+    assert files.read_verified(stored.relpath, stored.sha256) == DATA
+    path = files.path(stored.relpath)
+    path.write_bytes(DATA[:-1] + bytes([DATA[-1] ^ 0x01]))
+    assert files.read_verified(stored.relpath, stored.sha256) is None
+    assert files.read_verified("case-1/frame-0123456789abcdef.jpg", "0" * 64) is None
+    with pytest.raises(ValueError, match="64 hexadecimal"):
+        files.read_verified(stored.relpath, "abc")
+
+
 def test_verify_of_a_missing_file_is_false(files: EvidenceFiles) -> None:
     assert not files.verify("case-1/frame-0123456789abcdef.jpg", "0" * 64)
 
