@@ -174,6 +174,15 @@ class Detector:
                 taxonomy.check_model_names(loaded.info.names)
             except TaxonomyMismatchError as exc:
                 raise TaxonomyMismatchError(f"{model_path}: {exc}") from exc
+            if unseen := taxonomy.unseen_classes(loaded.info.names):
+                logger.info(
+                    "%s predicts %d of the taxonomy's %d classes; it cannot see %s (added "
+                    "after it was trained: the scene baseline and reviews name those)",
+                    model_path,
+                    len(loaded.info.names),
+                    len(taxonomy.names),
+                    unseen,
+                )
         return cls(loaded, conf=conf, iou=iou, max_det=max_det)
 
     @property

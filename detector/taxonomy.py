@@ -39,6 +39,16 @@ class ZoneRule(ZoneCondition):
         return self.by_class.get(name, ZoneCondition(inside=self.inside, outside=self.outside))
 
 
+class NearCondition(_Strict):
+    """Where an object of a class must be (or must not be) relative to context objects:
+    within ``within`` of its own box height from a box of one of ``classes`` seen in the
+    last minute (bagged garbage beside a bin, 桶边打包垃圾)."""
+
+    classes: tuple[str, ...] = Field(min_length=1)
+    within: float = Field(1.0, ge=0.0, le=20.0)
+    away: bool = False  # true: the object must NOT be near one
+
+
 class ViolationType(_Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     zh: str
@@ -47,6 +57,8 @@ class ViolationType(_Strict):
     # empty only for a violation no detector class makes (new_static_object)
     classes: tuple[str, ...] = ()
     zones: ZoneRule = Field(default_factory=ZoneRule)
+    # per class: near (or away from) which context objects it must be
+    near: dict[str, NearCondition] = Field(default_factory=dict)
     # the rule's defaults (detector/rules/config.py RuleConfig fields); None: no detector rule
     rule: dict[str, Any] | None = None
 
@@ -68,6 +80,8 @@ class Taxonomy(_Strict):
         for v in self.violations:
             unknown = [c for c in v.classes if c not in names]
             unknown += [c for c in v.zones.by_class if c not in v.classes]
+            unknown += [c for c in v.near if c not in v.classes]
+            unknown += [c for n in v.near.values() for c in n.classes if c not in names]
             if unknown:
                 raise ValueError(f"violation {v.key!r} names unknown classes {unknown}")
             conds = [v.zones, *v.zones.by_class.values()]
@@ -97,14 +111,26 @@ class Taxonomy(_Strict):
         return [v for v in self.violations if name in v.classes]
 
     def check_model_names(self, model_names: Sequence[str]) -> None:
-        """Raise unless a model predicts exactly this taxonomy's classes, in order."""
-        if list(model_names) != self.names:
-            missing = [n for n in self.names if n not in model_names]
-            extra = [n for n in model_names if n not in self.names]
+        """Raise unless a model predicts this taxonomy's classes in order: all of them, or
+        the first ones (a model trained before classes were added at the end still serves;
+        it cannot see the later ones: see ``unseen_classes``)."""
+        names = list(model_names)
+        if not names or names != self.names[: len(names)]:
+            missing = [n for n in self.names if n not in names]
+            extra = [n for n in names if n not in self.names]
             raise TaxonomyMismatchError(
-                f"model classes do not match the taxonomy: expected {self.names}, "
-                f"got {list(model_names)} (missing {missing}, unexpected {extra})"
+                f"model classes do not match the taxonomy: expected {self.names} "
+                f"(or its first classes, in order), got {names} "
+                f"(missing {missing}, unexpected {extra})"
             )
+
+    def unseen_classes(self, model_names: Sequence[str]) -> list[str]:
+        """The taxonomy classes a model with these names cannot predict (added after it)."""
+        return self.names[len(model_names) :]
+
+    def context_classes(self) -> frozenset[str]:
+        """Classes some violation's ``near`` condition looks for."""
+        return frozenset(c for v in self.violations for n in v.near.values() for c in n.classes)
 
 
 def load_taxonomy(

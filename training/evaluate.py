@@ -197,10 +197,13 @@ def _detect_fn(
 def _check_names(detector: BatchDetector, spec: DatasetSpec) -> None:
     names = detector.names
     model_names = [names[i] for i in sorted(names)] if isinstance(names, Mapping) else list(names)
-    if model_names != list(spec.names):
+    # a model trained before classes were added at the taxonomy's end still evaluates on
+    # data named in the longer list: a box of a class it cannot predict is a miss
+    if not model_names or model_names != list(spec.names)[: len(model_names)]:
         raise ValueError(
             f"the model's classes do not match the dataset's ({spec.yaml_path}): "
-            f"model {model_names}, dataset {list(spec.names)}"
+            f"model {model_names}, dataset {list(spec.names)} (the model's must be the "
+            "dataset's, or its first ones, in order)"
         )
 
 

@@ -110,6 +110,7 @@ def train(cfg: TrainConfig, *, argv: list[str] | None = None) -> TrainResult:
     started = time.time()
     run_dir = (cfg.project / cfg.name).resolve()
     source = str(resolve_base(cfg.base)) if cfg.base else cfg.model
+    grown_from: str | None = None  # the checkpoint before its head grew to new classes
     if cfg.reset_classes:
         if cfg.base is None:
             raise ValueError(
@@ -120,6 +121,16 @@ def train(cfg: TrainConfig, *, argv: list[str] | None = None) -> TrainResult:
         source = str(
             checkpoint_with_reset_rows(Path(source), cfg.reset_classes, run_dir / "base-reset.pt")
         )
+    if source.endswith(".pt") and Path(source).is_file():
+        # classes added to the taxonomy since the base was trained: its head grows to them,
+        # keeping what it knows of the others (else the whole class head starts afresh)
+        from training.head import checkpoint_with_grown_head
+
+        names = spec["names"]
+        listed = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
+        grown = checkpoint_with_grown_head(Path(source), listed, run_dir / "base-grown.pt")
+        if grown is not None:
+            grown_from, source = source, str(grown)
     model = ultralytics.YOLO(source, task="detect")
     if model.task != "detect":
         raise ValueError(f"{source}: a {model.task!r} model, not a detector")
@@ -161,6 +172,7 @@ def train(cfg: TrainConfig, *, argv: list[str] | None = None) -> TrainResult:
         {
             "command": _command(argv),
             "source": portable_arg("base", source),
+            "head_grown_from": portable_arg("base", grown_from) if grown_from else None,
             "base": portable_arg("base", resolve_base(cfg.base)) if cfg.base else None,
             "reset_classes": list(cfg.reset_classes),
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -265,6 +277,8 @@ def _finish(
         best = last
     manifest = cfg.data.parent / "manifest.json"
     earlier = resumed or {}
+    started_with = run_dir / RUN_RECORD  # what train() wrote when the run started
+    first = json.loads(started_with.read_text()) if started_with.exists() else {}
     command = _command(argv)
     record: dict[str, Any] = {
         "command": earlier.get("command", command),
@@ -275,6 +289,7 @@ def _finish(
         or (portable_arg("base", resolve_base(cfg.base)) if cfg.base else None),
         "git_revision": git_revision(),
         "source": portable_arg("base", source),
+        "head_grown_from": earlier.get("head_grown_from", first.get("head_grown_from")),
         "args": {k: portable_arg(k, v) for k, v in args.items()},
         "config": {k: portable_arg(k, v) for k, v in asdict(cfg).items()},
         "data_names": spec.get("names"),

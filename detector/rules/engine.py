@@ -21,6 +21,7 @@ import numpy as np
 from detector.detections import Detections
 from detector.geometry import Box, box_overlap
 from detector.rules.config import RuleConfig
+from detector.rules.context import ContextMemory
 from detector.taxonomy import Taxonomy, ViolationType
 from detector.zones import GROUND_ANCHORED, Zone, ZoneSet
 
@@ -162,12 +163,50 @@ class ViolationEngine:
         self.rules = dict(rules)
         self.tz = tz
         self.candidates: dict[int, Candidate] = {}
+        self.context = ContextMemory(taxonomy.context_classes())
         self._keys = itertools.count(1)
         self._frame = 0  # processed frames so far
         self._last_t: float | None = None
 
     def rule(self, violation: str) -> RuleConfig:
         return self.rules[violation]
+
+    @property
+    def frames_seen(self) -> int:
+        """Frames processed so far (what pending candidates' presence is counted against)."""
+        return self._frame
+
+    def adopt(self, pending: Sequence[Candidate], frames_seen: int) -> int:
+        """Take pending candidates an engine of this camera had (``detector.rules.state``):
+        new keys, their clocks and frame counts kept; returns how many it took."""
+        shift = self._frame - frames_seen
+        taken = 0
+        for cand in pending:
+            if cand.violation not in self.rules or cand.phase != "pending":
+                continue
+            # its case may have opened after the state was saved: the case stands for it
+            tol = self.rules[cand.violation].max_motion
+            if any(
+                c.violation == cand.violation
+                and np.hypot(c.anchor[0] - cand.anchor[0], c.anchor[1] - cand.anchor[1])
+                <= tol * max(c.size, cand.size)
+                for c in self.candidates.values()
+            ):
+                continue
+            cand.key = next(self._keys)
+            cand.born_at_frame += shift
+            cand.tracker_ids = set()
+            self.candidates[cand.key] = cand
+            taken += 1
+        return taken
+
+    def violation_for(self, label: str, box: Box) -> str | None:
+        """The violation an object of ``label`` at ``box`` makes given what is around it
+        (a bag beside a bin: bagged_garbage, on its own: exposed_garbage); None: none."""
+        for violation in self.taxonomy.violations_for_class(label):
+            if self.context.allows(violation, label, box):
+                return violation.key
+        return None
 
     def attach_case(self, key: int, case_id: int, at: dt.datetime | None = None) -> None:
         """Record the case opened for candidate ``key``: after its ``reached`` event, or
@@ -265,17 +304,21 @@ class ViolationEngine:
         rows = kept.data["row"]
         membership = self.zones.membership(kept, names)
         tracker = kept.tracker_id if kept.tracker_id is not None else np.full(len(kept), -1)
+        labels = [names[int(c)] for c in kept.class_id]
+        boxes: list[Box] = [tuple(float(v) for v in b) for b in kept.xyxy]  # type: ignore[misc]
+        if self.context.classes:
+            seen = zip(labels, boxes, kept.confidence.tolist(), strict=True)
+            self.context.update(seen, local.timestamp())
         out = []
         for i in range(len(kept)):
-            label = names[int(kept.class_id[i])]
-            box: Box = tuple(float(v) for v in kept.xyxy[i])  # type: ignore[assignment]
+            label, box = labels[i], boxes[i]
             conf = float(kept.confidence[i])
             for violation in self.taxonomy.violations_for_class(label):
                 rule = self.rules.get(violation.key)
                 if rule is None or conf < rule.min_confidence or not rule.active_at(local):
                     continue
                 ok, zone = _zone_for(violation, label, membership[i])
-                if ok:
+                if ok and self.context.allows(violation, label, box):
                     out.append(
                         _Sighting(
                             int(rows[i]),

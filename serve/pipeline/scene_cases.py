@@ -231,13 +231,14 @@ class SceneCases:
         signal: Signal = "scene"
         if row is not None:
             label = names[int(detections.class_id[row])]
-            violations = self.taxonomy.violations_for_class(label)
-            if not violations:  # a context object such as a new bin: seen, breaks no rule
-                self._keys[event.key] = None
-                return
-            violation, signal = violations[0].key, "both"
             x1, y1, x2, y2 = (float(v) for v in detections.xyxy[row])
             box = (x1, y1, x2, y2)
+            # the violation the rules would make of it, given what is around it
+            found = self.engine.violation_for(label, box)
+            if found is None:  # a context object such as a new bin: seen, breaks no rule
+                self._keys[event.key] = None
+                return
+            violation, signal = found, "both"
             # two independent signals agree: noisy-OR of their confidences
             confidence = 1.0 - (1.0 - float(detections.confidence[row])) * (1.0 - event.score)
         if self.suppressions.covers(label, box, at):

@@ -97,6 +97,10 @@ def review_case(
 def _named_violation(current: str, body: ReviewRequest, taxonomy: Taxonomy) -> str | None:
     """The violation a confirmed case becomes when its class is corrected to one of another
     violation's classes, such as naming a new static object (None: it stays)."""
+    if body.violation is not None and (body.decision != "confirm" or body.label is None):
+        raise HTTPException(
+            422, "field 'violation': it names the violation of a confirmed case's 'label'"
+        )
     if body.decision != "confirm":
         return None
     if body.label is None:
@@ -108,16 +112,24 @@ def _named_violation(current: str, body: ReviewRequest, taxonomy: Taxonomy) -> s
                 "breaks no rule",
             )
         return None
-    if body.label in taxonomy.violation(current).classes:
+    violations = [v.key for v in taxonomy.violations_for_class(body.label)]
+    if body.violation is not None:
+        if body.violation not in violations:
+            raise HTTPException(
+                422,
+                f"field 'violation': {body.violation!r} is not a violation of class "
+                f"{body.label!r}; its violations are {violations}",
+            )
+        return None if body.violation == current else body.violation
+    if current in violations:
         return None
-    violations = taxonomy.violations_for_class(body.label)
     if not violations:
         raise HTTPException(
             422,
             f"field 'label': {body.label!r} is not part of any violation; reject with reason "
             f"'no_violation' and label {body.label!r} to record what it is",
         )
-    return violations[0].key
+    return violations[0]
 
 
 def _check_box(box: Box, original: object) -> None:

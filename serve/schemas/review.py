@@ -20,6 +20,9 @@ class ReviewRequest(BaseModel):
     reason: RejectReason | None = None
     note: str | None = Field(None, max_length=1000)
     label: str | None = None
+    # with ``label``: which of the class's violations it is, where it has several (a bag of
+    # garbage: exposed_garbage or, beside a bin, bagged_garbage); the first by default
+    violation: str | None = Field(None, max_length=64)
     box: Box | None = None
 
 

@@ -11,7 +11,9 @@ import numpy.typing as npt
 
 from detector.taxonomy import load_taxonomy
 
-NAMES = load_taxonomy().names  # the 12 taxonomy classes, in model order
+# the 12 classes every model so far predicts, in model order: the taxonomy's first ones
+# (materials and garbage_bag came later; such a model serves with them unseen)
+NAMES = load_taxonomy().names[:12]
 NC = len(NAMES)
 IMGSZ = (64, 64)
 

@@ -36,6 +36,9 @@ MARKERS: dict[str, tuple[int, int, int]] = {
     "graffiti": (255, 0, 255),
     "garbage": (128, 0, 128),
     "two_wheeler": (255, 128, 0),
+    "garbage_bin": (128, 128, 0),
+    "materials": (0, 128, 0),
+    "garbage_bag": (128, 255, 128),
 }
 Box = tuple[float, float, float, float]
 

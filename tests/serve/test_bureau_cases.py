@@ -1,6 +1,7 @@
 """One end-to-end case each for the violations the bureaus' lists add: a bicycle left in a
-no-non-motor-parking zone (非机动车乱停放) and a stall pushed along the pavement (游商),
-through the running service: frames in, one draft case out, with its zone and unit."""
+no-non-motor-parking zone (非机动车乱停放), a stall pushed along the pavement (游商), materials
+piled on the pavement (乱堆物料) and a bag of garbage beside a bin (打包垃圾), through the
+running service: frames in, one draft case out, with its zone and unit."""
 
 from __future__ import annotations
 
@@ -49,3 +50,33 @@ def test_a_stall_pushed_along_the_pavement_is_one_mobile_vendor_case(tmp_path: P
         [case] = found
         assert case["violation_name"] == "游商/流动摊贩" and case["responsible"] == "hx-shop-1"
         assert case["sightings"] > 10  # one case following it, not one per place
+
+
+PILE = (100.0, 215.0, 200.0, 280.0)  # bottom centre on the pavement ("walk")
+BIN = (300.0, 330.0, 350.0, 400.0)
+BAG = (355.0, 360.0, 395.0, 400.0)  # on the ground beside the bin
+
+
+def test_materials_piled_on_the_pavement_are_one_piled_materials_case(tmp_path: Path) -> None:
+    camera = _camera()
+    camera["rules"] = {"piled_materials": {"min_span_s": 120}}
+    config = write_config(tmp_path / "cameras.yaml", [camera])
+    with service(tmp_path, config) as client:
+        for t in range(0, 241, 10):
+            push(client, t, [("materials", PILE)])
+        [case] = cases(client)
+        assert case["violation"] == "piled_materials" and case["label"] == "materials"
+        assert case["violation_name"] == "乱堆物料" and case["responsible"] == "hx-shop-1"
+        assert case["duration_s"] >= 120
+
+
+def test_a_bag_beside_a_bin_is_one_bagged_garbage_case(tmp_path: Path) -> None:
+    camera = _camera()
+    camera["rules"] = {"bagged_garbage": {"min_span_s": 60}, "exposed_garbage": {}}
+    config = write_config(tmp_path / "cameras.yaml", [camera])
+    with service(tmp_path, config) as client:
+        for t in range(0, 181, 10):
+            push(client, t, [("garbage_bin", BIN), ("garbage_bag", BAG)])
+        [case] = cases(client)
+        assert case["violation"] == "bagged_garbage" and case["label"] == "garbage_bag"
+        assert case["violation_name"] == "打包垃圾"

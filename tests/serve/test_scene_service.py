@@ -196,6 +196,29 @@ def test_reviewers_name_new_static_objects(client: TestClient) -> None:
     assert named == {"goods": (1, 0), "outdoor_ad": (0, 1)}
 
 
+def test_reviewers_name_the_classes_no_model_sees_yet(client: TestClient) -> None:
+    """乱堆物料 and 打包垃圾 start from the scene's finds: the name makes the violation, and
+    where a class has several the reviewer may say which (a bag beside a bin)."""
+    run(client, 0, 60)
+    run(client, 60, 200, unseen=[(CRATE, CRATE_BGR), (POSTER, POSTER_BGR)])
+    by_zone = {c["zone_id"]: c for c in cases(client)}
+    crate, poster = by_zone["walk"], by_zone["wall"]
+
+    def review(case: dict[str, Any], **body: str) -> Any:
+        return client.post(f"/v1/cases/{case['id']}/review", json={"decision": "confirm", **body})
+
+    r = review(crate, label="garbage_bag", violation="piled_materials")
+    assert r.status_code == 422 and "['exposed_garbage', 'bagged_garbage']" in r.json()["detail"]
+    r = review(crate, violation="bagged_garbage")
+    assert r.status_code == 422 and "'label'" in r.json()["detail"]
+    r = review(crate, label="garbage_bag", violation="bagged_garbage")
+    assert r.status_code == 200, r.text
+    assert (r.json()["violation"], r.json()["label"]) == ("bagged_garbage", "garbage_bag")
+    r = review(poster, label="materials")
+    assert r.status_code == 200, r.text
+    assert (r.json()["violation"], r.json()["label"]) == ("piled_materials", "materials")
+
+
 def test_an_accepted_scene_stops_an_object_becoming_a_case(client: TestClient) -> None:
     crate = [(CRATE, CRATE_BGR)]
     run(client, 0, 60)

@@ -128,6 +128,8 @@ def test_days_are_the_cameras_local_dates(client: TestClient) -> None:
         "new_static_object": 0,
         "nonmotor_parking": 0,
         "mobile_vendor": 0,
+        "piled_materials": 0,
+        "bagged_garbage": 0,
     }
     before = stats(client, since="2026-11-22", until="2026-11-22")
     assert before["totals"]["total"] == 1

@@ -15,6 +15,7 @@ import yaml
 
 from detector.taxonomy import load_taxonomy
 from training.synth import SynthReport, generate_dataset
+from training.synth.dataset import DRAWN_CLASSES
 from training.synth.sample import render_sample
 
 NAMES = load_taxonomy().names
@@ -130,7 +131,9 @@ def test_every_class_appears_in_60_images(
     samples: list[list[tuple[int, float, float, float, float]]],
 ) -> None:
     seen = {NAMES[cls] for rows in samples for cls, *_ in rows}
-    assert seen == set(NAMES), f"never drawn: {sorted(set(NAMES) - seen)}"
+    assert seen == set(DRAWN_CLASSES), f"never drawn: {sorted(set(DRAWN_CLASSES) - seen)}"
+    # the classes added for the bureau's lists come from reviews, not from synthesis (yet)
+    assert set(NAMES) - set(DRAWN_CLASSES) == {"materials", "garbage_bag"}
 
 
 def read_clip(clip: Path) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:

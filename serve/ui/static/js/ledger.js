@@ -9,12 +9,14 @@ import { h, localTime, replace } from "./dom.js";
 import { applyStatic, extend, t } from "./i18n.js";
 import { wireTopbar } from "./topbar.js";
 import { LEDGER_STRINGS } from "./ledger_strings.js";
+import { canEditUnits, editUnit, wireUnitForm } from "./units_form.js";
 
 extend(LEDGER_STRINGS);
 
 const $ = (id) => document.getElementById(id);
 let ledger = null;
 let units = [];
+let me = null;
 
 function thisWeek() {
   // the ISO week of today (the server's default is the same week in Asia/Shanghai)
@@ -85,7 +87,8 @@ function renderRows() {
 
 function renderUnits() {
   const keys = ["unit", "contact", "phone", "zones", "in_progress", "overdue", "disposed"];
-  const head = h("tr", {}, keys.map((k) => h("th", {}, t(`ledger.${k}`))));
+  const edit = canEditUnits(me) ? h("th", {}, "") : null;
+  const head = h("tr", {}, keys.map((k) => h("th", {}, t(`ledger.${k}`))), edit);
   const body = units.map((u) =>
     h(
       "tr",
@@ -95,6 +98,7 @@ function renderUnits() {
       h("td", {}, u.phone),
       h("td", {}, u.zones.map((z) => `${z.camera_name || z.camera_id} / ${z.zone_id}`).join("，")),
       [u.cases.in_progress, u.cases.overdue, u.cases.disposed].map((n) => h("td", { class: "num" }, String(n))),
+      canEditUnits(me) ? h("td", {}, h("a", { href: "#unit-form", class: "edit", onclick: () => editUnit(u) }, t("ledger.edit"))) : null,
     ),
   );
   const none = h("tr", {}, h("td", { colspan: String(keys.length) }, t("ledger.no_units")));
@@ -141,7 +145,6 @@ async function load() {
 async function start() {
   applyStatic();
   $("f-week").value = thisWeek();
-  let me;
   try {
     me = await whoami();
     await loadUnits();
@@ -150,6 +153,10 @@ async function start() {
     return;
   }
   wireTopbar(me, render);
+  wireUnitForm(me, async () => {
+    await loadUnits();
+    await load();
+  });
   $("filters").addEventListener("submit", (e) => {
     e.preventDefault();
     load();
