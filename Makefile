@@ -16,7 +16,7 @@ $(VENV)/.base: $(VENV)/bin/python pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.dev: $(VENV)/bin/python pyproject.toml constraints.txt
-	$(PIP) -e ".[train,openvino,dev]"
+	$(PIP) -e ".[train,openvino,dev,cluster]"
 	touch $@ $(VENV)/.base
 
 run: $(VENV)/.base

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -12,7 +13,6 @@ from fastapi.exceptions import RequestValidationError
 
 from detector.model import Detector
 from detector.taxonomy import load_taxonomy
-from detector.text.reader import TextReader
 from serve.auth.access import (
     require_engineer,
     require_frame_pusher,
@@ -20,6 +20,7 @@ from serve.auth.access import (
     require_reviewer,
 )
 from serve.auth.bootstrap import start_auth
+from serve.cameras.build import camera_service_args
 from serve.cameras.service import CameraService
 from serve.config.cameras import load_cameras
 from serve.config.settings import Settings
@@ -27,19 +28,18 @@ from serve.config.units import load_units
 from serve.decoding import ImageDecoder
 from serve.dispatch import WebhookDispatcher
 from serve.dispatch_profile import load_profile
-from serve.evidence.files import EvidenceFiles
 from serve.limits import BodyLimit
 from serve.metrics import Metrics
 from serve.model_watch import start_model_watch
-from serve.models import ModelHolder, load_detector, make_batcher
+from serve.models import load_detector
 from serve.overdue import OverdueWatcher
-from serve.pipeline.text_worker import TextWorker
 from serve.plan import PlanStore
 from serve.routes import (
     auth,
     camera_keys,
     cameras,
     cases,
+    cluster,
     detect,
     frames,
     health,
@@ -56,12 +56,10 @@ from serve.routes import ledger as ledger_routes
 from serve.routes import taxonomy as taxonomy_routes
 from serve.routes import units as unit_routes
 from serve.routes.workflow import dispatch_payload
-from serve.store.cameras import CameraAudit, CameraRepo
-from serve.store.cases import CaseRepo
+from serve.store.cameras import CameraAudit
 from serve.store.database import open_database
 from serve.store.ledger import LedgerRepo
 from serve.store.stats import StatsRepo
-from serve.store.suppressions import SuppressionRepo
 from serve.store.units import UnitRepo
 from serve.ui import docs as api_docs
 from serve.ui import routes as ui
@@ -70,9 +68,31 @@ from serve.validation import validation_error
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
+def camera_service(
+    settings: Settings, worker_detector: Callable[[], Detector] | None
+) -> Callable[..., CameraService]:
+    """What runs the cameras: this process, or (``settings.cluster``) a Ray cluster's
+    workers, whose module (and Ray) is imported only then."""
+    if settings.cluster is None:
+        return CameraService
+    from serve.cluster.cameras import ClusterCameras
+    from serve.cluster.ray_cluster import ClusterSpec, RayCluster
+
+    spec = ClusterSpec.parse(settings.cluster, settings.cluster_workers)
+    cluster = RayCluster(settings, spec, worker_detector)
+    return partial(ClusterCameras, cluster)
+
+
+def create_app(
+    settings: Settings,
+    detector: Detector | None = None,
+    *,
+    worker_detector: Callable[[], Detector] | None = None,
+) -> FastAPI:
     """Build the app. The cameras file is read now, so a bad file fails before serving;
-    the model, database, evidence store and camera streams start with the app."""
+    the model, database, evidence store and camera streams start with the app. On a
+    cluster, ``worker_detector`` makes each worker's detector (default: the model the
+    settings name), as ``detector`` is this process's."""
     file_cameras = load_cameras(settings.config) if settings.config is not None else []
     file_units = load_units(settings.units) if settings.units is not None else []
     profile = load_profile(settings.dispatch_profile, [v.key for v in load_taxonomy().violations])
@@ -85,30 +105,10 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
         logger.info("loaded model %s %s", loaded.info.name, loaded.info.version)
         db = open_database(settings.database)
         app.state.auth = start_auth(db, settings)  # no admin yet: make one
-        evidence = EvidenceFiles(settings.evidence_root)
+        args = camera_service_args(settings, db, loaded, app.state.metrics)
+        evidence, taxonomy = args["evidence"], args["taxonomy"]
         evidence.sweep_temp()
-        taxonomy = load_taxonomy()
-        service = CameraService(
-            models=ModelHolder(
-                loaded, make_batcher(settings, app.state.metrics.batch_frames.observe)
-            ),
-            taxonomy=taxonomy,
-            cameras=CameraRepo(db, settings.secret_box()),
-            cases=CaseRepo(db),
-            evidence=evidence,
-            metrics=app.state.metrics,
-            suppressions=SuppressionRepo(db),
-            reinspect_checks=settings.reinspect_checks,
-            reinspect_interval_s=settings.reinspect_interval_s,
-            max_clock_ahead_s=settings.max_clock_ahead_s,
-            push_limit=settings.push_limit,
-            scene_dir=settings.data_dir / "scene",
-            text_worker=TextWorker(
-                TextReader(threads=settings.ocr_threads),
-                queue_size=settings.ocr_queue,
-                observe=lambda kind, s: app.state.metrics.ocr_seconds.labels(kind).observe(s),
-            ),
-        )
+        service = camera_service(settings, worker_detector)(**args)
         app.state.models = service.models
         app.state.taxonomy = taxonomy
         app.state.cases = service.cases
@@ -189,6 +189,7 @@ def create_app(settings: Settings, detector: Detector | None = None) -> FastAPI:
     app.include_router(users.router, prefix="/v1")  # admins
     app.include_router(detect.router, prefix="/v1", dependencies=engineer)
     app.include_router(cameras.router, prefix="/v1", dependencies=engineer)
+    app.include_router(cluster.router, prefix="/v1", dependencies=engineer)
     app.include_router(camera_keys.router, prefix="/v1")  # engineers
     pushers = [Depends(require_frame_pusher)]  # the camera's API key, or engineers
     app.include_router(frames.router, prefix="/v1", dependencies=pushers)

@@ -101,6 +101,8 @@ def _serve(args: argparse.Namespace) -> int:
         **({"precision": args.precision} if args.precision else {}),
         **({"input_shape": args.input_shape} if args.input_shape else {}),
         **({"batch_frames": args.batch_frames} if args.batch_frames else {}),
+        **({"cluster": args.cluster} if args.cluster else {}),
+        **({"cluster_workers": args.workers} if args.workers else {}),
     )
     settings = with_public_url(settings, args.host, args.port)
     malloc_arenas.limit(settings.malloc_arenas)  # before the service starts its threads
@@ -175,6 +177,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="most frames of different cameras run as one model call (1: no batching; default 8)",
+    )
+    p.add_argument(
+        "--cluster",
+        default=None,
+        metavar="local:N|auto|ray://HOST:PORT",
+        help="run the cameras on Ray: local:N starts a local cluster with N camera workers, "
+        "auto or ray://HOST:PORT joins one (pip install 'streetwatch[cluster]')",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="camera workers to start on a joined cluster (default 2)",
     )
     p.set_defaults(func=_serve)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from detector.taxonomy import Taxonomy
 from serve.config.cameras import Camera
@@ -18,6 +20,7 @@ from serve.pipeline.glimpse import LatestFrame
 from serve.pipeline.text_worker import TextWorker
 from serve.store.cameras import CameraRepo
 from serve.store.cases import CaseRepo
+from serve.store.checkpoints import CheckpointRepo
 from serve.store.records import CameraOrigin
 from serve.store.suppressions import SuppressionRepo
 from serve.streams.health import StreamHealth
@@ -41,6 +44,9 @@ class CameraService:
     """Adds, replaces and removes cameras while the service runs; one bad camera never
     stops the others (each has its own worker and its own pipeline lock)."""
 
+    # true where the cameras run in other processes (serve/cluster/cameras.py)
+    remote = False
+
     def __init__(
         self,
         *,
@@ -58,7 +64,11 @@ class CameraService:
         push_limit: tuple[float, float] | None = None,
         scene_dir: Path | None = None,
         text_worker: TextWorker | None = None,
+        checkpoints: CheckpointRepo | None = None,
+        checkpoint_interval_s: float = 10.0,
     ) -> None:
+        self.checkpoints = checkpoints
+        self.checkpoint_interval_s = checkpoint_interval_s
         self.scene_dir = scene_dir
         self.text_worker = text_worker
         self.reinspect_checks = reinspect_checks
@@ -129,7 +139,47 @@ class CameraService:
         """Take the camera's current scene as its empty street (one zone, or all)."""
         self.pipeline(camera_id).accept_scene(zone_id)
 
+    async def push_remote(
+        self, camera_id: str, data: bytes, timestamp: str | None, received: float
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Where ``remote``: have the camera's worker run a pushed frame (status, body,
+        headers). Here the cameras run in this process: push to ``pipeline(id)``."""
+        raise NotImplementedError("cameras run in this process; push to their pipelines")
+
+    def running(self) -> builtins.list[str]:
+        """The cameras with a pipeline in this process."""
+        with self._lock:
+            return sorted(self._pipelines)
+
     # -- changes ---------------------------------------------------------------------------
+
+    def run_only(self, camera_ids: Sequence[str]) -> builtins.list[str]:
+        """Run exactly these stored cameras in this process (a cluster worker's share):
+        stop the others, start the missing; an id not stored is skipped. Returns the running."""
+        wanted = set(camera_ids)
+        with self._lock:
+            for camera_id in sorted(set(self._pipelines) - wanted):
+                self._stop(camera_id)
+            missing = sorted(wanted - set(self._pipelines))
+        for camera_id in missing:
+            record = self.camera_repo.get(camera_id)
+            if record is None:
+                logger.warning("camera %s: not stored, not started", camera_id)
+                continue
+            with self._lock:
+                if camera_id not in self._pipelines:
+                    self._run(record.camera)
+        return self.running()
+
+    def restart(self, camera_id: str) -> None:
+        """Start a running camera again with its stored settings (changed elsewhere)."""
+        camera = self.get(camera_id)
+        with self._lock:
+            old = self._pipelines.get(camera_id)
+            if old is None:
+                return
+            self._stop(camera_id)
+            self._run(camera, old.latest)
 
     def create(self, camera: Camera) -> Camera:
         with self._lock:
@@ -178,6 +228,8 @@ class CameraService:
             push_limit=self.push_limit,
             scene_dir=self.scene_dir,
             text_worker=self.text_worker,
+            checkpoints=self.checkpoints,
+            checkpoint_interval_s=self.checkpoint_interval_s,
         )
         if latest is not None:
             pipeline.latest = latest

@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     # SQLAlchemy URL; default: SQLite (WAL) at <data_dir>/streetwatch.db.
     # PostgreSQL: postgresql+psycopg://user:password@host/dbname
     database_url: str | None = None
+    # run the cameras on a Ray cluster (serve/cluster): "local:N" starts one here with N
+    # camera workers, "auto" or "ray://HOST:PORT" joins one and starts cluster_workers
+    # there. None: every camera in this process, and Ray is never imported
+    cluster: str | None = Field(None, max_length=500)
+    cluster_workers: int = Field(2, ge=1, le=1024)
+    # the CPUs Ray reserves for each camera worker, and its inference threads (unless
+    # inference_threads says otherwise): one-core workers scale out best on a big node
+    cluster_worker_cpus: float = Field(1.0, gt=0.0, le=256.0)
     # where evidence files live; default: <data_dir>/evidence
     evidence_dir: Path | None = None
     # case workflow: hours from confirmation to the fix deadline, per violation overrides
@@ -51,6 +59,9 @@ class Settings(BaseSettings):
     # this many checks, this far apart
     reinspect_checks: int = 3
     reinspect_interval_s: float = 60.0
+    # a camera's pending violation clocks are written to the database this often (its frame
+    # time) and when it stops, so a restart or a move to another worker resumes them
+    checkpoint_interval_s: float = Field(10.0, ge=1.0, le=3600.0)
     # a pushed frame stamped more than this ahead of the server's clock is refused (422)
     max_clock_ahead_s: float = Field(300.0, ge=0.0, le=86400.0)
     # a push camera may send push_rate x its sample_fps frames a second, push_burst_s

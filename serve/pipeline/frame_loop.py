@@ -37,6 +37,7 @@ from serve.metrics import Metrics
 from serve.models import ModelHolder
 from serve.pipeline.camera_clock import CameraClock
 from serve.pipeline.case_writer import CaseWriter
+from serve.pipeline.checkpoint import EngineCheckpoint
 from serve.pipeline.evidence import EvidenceMaker
 from serve.pipeline.glimpse import LatestFrame
 from serve.pipeline.reinspection import Reinspector
@@ -48,6 +49,7 @@ from serve.pipeline.text_worker import TextWorker
 from serve.pipeline.timing import StageClock
 from serve.scene import SceneWatch
 from serve.store.cases import CaseRepo
+from serve.store.checkpoints import CheckpointRepo
 from serve.store.suppressions import SuppressionRepo
 from serve.streams.health import StreamHealth
 from serve.streams.pacing import PushBudget
@@ -76,6 +78,8 @@ class CameraPipeline:
         max_clock_ahead_s: float = 300.0,
         push_limit: tuple[float, float] | None = None,
         text_worker: TextWorker | None = None,
+        checkpoints: CheckpointRepo | None = None,
+        checkpoint_interval_s: float = 10.0,
     ) -> None:
         self.camera = camera
         self.max_clock_ahead_s = max_clock_ahead_s
@@ -94,6 +98,7 @@ class CameraPipeline:
         self.health = health
         self.rules = resolve_rules(camera.rules)
         self.engine = ViolationEngine(taxonomy, camera.zones, self.rules, tz=camera.tz)
+        self.checkpoint = EngineCheckpoint(camera.id, checkpoints, checkpoint_interval_s)
         self.tracker = Tracker()
         self.gate = MotionGate(
             min_changed=camera.motion.min_changed, recheck_s=camera.motion.recheck_s
@@ -161,6 +166,7 @@ class CameraPipeline:
             until=now + dt.timedelta(seconds=self.max_clock_ahead_s),
         )
         if not records:
+            self.last_frame_at = self.checkpoint.restore(self.engine)
             return 0
         latest = max(r.last_seen for r in records)
         self.scene.restore(records)
@@ -182,7 +188,8 @@ class CameraPipeline:
                 for r in records
             ]
         )
-        self.last_frame_at = latest
+        saved = self.checkpoint.restore(self.engine)
+        self.last_frame_at = latest if saved is None else max(latest, saved)
         return len(records)
 
     def admit_time(self, at: dt.datetime, now: dt.datetime) -> None:
@@ -244,6 +251,8 @@ class CameraPipeline:
                 logger.exception("camera %s: sightings not written at close", self.camera.id)
             if self.scene.watch is not None:
                 self.scene.watch.save()
+            if self.last_frame_at is not None:
+                self.checkpoint.save(self.engine, self.last_frame_at)
 
     def forget_dispatched(self) -> None:
         """Re-read the dispatched cases at the next frame (one was just dispatched)."""
@@ -256,6 +265,7 @@ class CameraPipeline:
     def _process(self, frame: ScaledFrame, at: dt.datetime) -> FrameResult:
         clock = StageClock()
         result = self._run(frame, at, clock)
+        self.checkpoint.maybe_save(self.engine, at)
         result.timings_ms = clock.ms
         # a still frame is explained by the last inference's detections
         self.latest.record(frame, at, self._last_detections, result.names)

@@ -215,3 +215,16 @@ class SuppressionRow(Base):
     expires_at: Mapped[datetime]
     lifted_at: Mapped[datetime | None]
     lifted_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class CheckpointRow(Base):
+    """What a camera's pipeline needs to resume in another process (a restart, or the camera
+    moved to another worker): its violation engine's pending clocks, as JSON."""
+
+    __tablename__ = "camera_checkpoints"
+
+    camera_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    frame_at: Mapped[datetime]  # the camera's last frame when it was written
+    saved_at: Mapped[datetime]
+    owner: Mapped[str] = mapped_column(String(200))  # the process (worker) that wrote it
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)

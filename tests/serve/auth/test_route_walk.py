@@ -47,6 +47,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/v1/users/{username}/unlock"): ADMIN,
     ("POST", "/v1/detect"): ENGINEER,
     ("GET", "/v1/cameras"): ENGINEER,  # source URLs may hold camera passwords
+    ("GET", "/v1/cluster"): ENGINEER,
     ("POST", "/v1/cameras"): ENGINEER,
     ("GET", "/v1/cameras/{camera_id}"): ENGINEER,
     ("PUT", "/v1/cameras/{camera_id}"): ENGINEER,

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,6 +147,16 @@ class _Cluster:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
+@contextmanager
+def running_postgres(bin_dir: Path) -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster (for a benchmark as for the tests), removed after."""
+    cluster = _Cluster(bin_dir)
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """One PostgreSQL cluster for the whole session, removed at the end."""
@@ -155,13 +166,9 @@ def postgres_server() -> Iterator[PostgresServer]:
             "PostgreSQL binaries (initdb, pg_ctl) not found: install Debian's postgresql "
             "or set STREETWATCH_PG_BIN"
         )
-    cluster = _Cluster(bin_dir)
-    try:
-        server = cluster.start()
+    with running_postgres(bin_dir) as server:
         server.create_database(TEST_DATABASE)
         yield server
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,324 @@
+"""Start or join a Ray cluster and keep the camera workers on it: who owns which camera,
+who is alive, and moving cameras when that changes.
+
+``local:N`` starts a Ray head in this process with N camera workers (actors, one process
+each); ``auto`` or ``ray://HOST:PORT`` joins a running cluster and spreads the workers
+over its nodes. Cameras are placed by rendezvous hashing over the live workers
+(``placement``). A monitor asks every worker for its status each ``interval_s``; a worker
+whose process died (Ray says so at once) or that missed ``misses`` answers in a row is
+given up (killed, so it cannot go on as a zombie) and its cameras move to the others. A
+move stops the camera on its old worker first (which checkpoints it) and then starts it
+on the new one (which resumes from the checkpoint and the open cases); a camera whose
+worker died resumes from the last checkpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ray
+from ray.exceptions import GetTimeoutError, RayActorError
+
+from detector.model import Detector
+from serve.cluster.placement import assign
+from serve.cluster.worker import CameraWorker, PushAnswer
+from serve.config.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class _RayWorker(CameraWorker):
+    """A camera worker as a Ray actor: it knows the node it runs on."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        name: str,
+        detector_factory: Callable[[], Detector] | None = None,
+    ) -> None:
+        node = ray.get_runtime_context().get_node_id()
+        super().__init__(settings, name, detector_factory, node_id=node)
+
+
+WorkerActor = ray.remote(_RayWorker)
+NAMESPACE = "streetwatch"
+
+
+@dataclass
+class ClusterSpec:
+    """``local:N``, ``auto`` or ``ray://HOST:PORT``, parsed."""
+
+    address: str | None  # None: start a local cluster
+    workers: int
+
+    @classmethod
+    def parse(cls, text: str, workers: int | None = None) -> ClusterSpec:
+        if text.startswith("local:"):
+            count = text.removeprefix("local:")
+            if not count.isdigit() or not 1 <= int(count) <= 64:
+                raise ValueError(f"--cluster {text!r}: expected local:N with N from 1 to 64")
+            return cls(None, int(count))
+        if text == "auto" or text.startswith("ray://"):
+            return cls(text, workers or 2)
+        raise ValueError(f"--cluster {text!r}: expected local:N, auto or ray://HOST:PORT")
+
+
+@dataclass
+class WorkerSlot:
+    name: str
+    handle: Any
+    alive: bool = True
+    cameras: list[str] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+    last_ok: float = field(default_factory=time.monotonic)
+    misses: int = 0
+    died_at: float | None = None
+
+
+class RayCluster:
+    def __init__(
+        self,
+        settings: Settings,
+        spec: ClusterSpec,
+        detector_factory: Callable[[], Detector] | None = None,
+        *,
+        interval_s: float = 1.0,
+        misses: int = 5,
+    ) -> None:
+        self.settings = settings
+        self.spec = spec
+        self.detector_factory = detector_factory
+        self.interval_s = interval_s
+        self.misses = misses
+        self.worker_cpus = settings.cluster_worker_cpus
+        # each worker's runtime gets the cores Ray gives it, not every core of its node
+        self.worker_settings = settings.model_copy(
+            update={
+                "inference_threads": settings.inference_threads
+                or max(1, round(settings.cluster_worker_cpus))
+            }
+        )
+        self.slots: list[WorkerSlot] = []
+        self.cameras: set[str] = set()
+        self.owners: dict[str, WorkerSlot] = {}
+        self.moves = 0
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._monitor: threading.Thread | None = None
+        self._started_ray = False
+
+    # -- life ------------------------------------------------------------------------------
+
+    def start(self, camera_ids: Sequence[str]) -> None:
+        if not ray.is_initialized():
+            if self.spec.address is None:
+                # the workers import this code (and a test's detector factory) by the
+                # driver's path
+                path = os.pathsep.join(p for p in sys.path if p and Path(p).is_dir())
+                ray.init(
+                    num_cpus=max(
+                        math.ceil(self.spec.workers * self.worker_cpus), os.cpu_count() or 1
+                    ),
+                    include_dashboard=False,
+                    namespace=NAMESPACE,
+                    runtime_env={"env_vars": {"PYTHONPATH": path}},
+                    configure_logging=False,
+                )
+            else:
+                ray.init(address=self.spec.address, namespace=NAMESPACE, configure_logging=False)
+            self._started_ray = True
+        self.slots = [self._spawn(f"w{i}") for i in range(self.spec.workers)]
+        for slot in self.slots:  # their constructors load the model: wait for them
+            slot.info = ray.get(slot.handle.ping.remote(), timeout=300)
+        with self._lock:
+            self.cameras = set(camera_ids)
+            self._rebalance()
+        self._monitor = threading.Thread(target=self._watch, name="cluster-monitor", daemon=True)
+        self._monitor.start()
+        logger.info(
+            "cluster: %d workers on %d node(s), %d cameras",
+            len(self.slots),
+            len(ray.nodes()),  # type: ignore[no-untyped-call]
+            len(self.cameras),
+        )
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._monitor is not None:
+            self._monitor.join(timeout=10)
+        alive = [s for s in self.slots if s.alive]
+        try:
+            ray.get([s.handle.stop.remote() for s in alive], timeout=60)
+        except (RayActorError, GetTimeoutError) as e:
+            logger.warning("cluster: a worker did not stop cleanly: %s", e)
+        for slot in alive:
+            ray.kill(slot.handle)
+        if self._started_ray:
+            ray.shutdown()
+
+    def _spawn(self, name: str) -> WorkerSlot:
+        handle = WorkerActor.options(
+            name=f"streetwatch-{name}-{os.getpid()}",
+            max_concurrency=64,  # cameras' frames run side by side, each under its lock
+            num_cpus=self.worker_cpus,
+            max_restarts=0,
+            scheduling_strategy="SPREAD",
+        ).remote(self.worker_settings, name, self.detector_factory)
+        return WorkerSlot(name, handle)
+
+    # -- cameras ---------------------------------------------------------------------------
+
+    def add(self, camera_id: str) -> None:
+        with self._lock:
+            self.cameras.add(camera_id)
+            self._rebalance()
+
+    def remove(self, camera_id: str) -> None:
+        with self._lock:
+            self.cameras.discard(camera_id)
+            self._rebalance()
+
+    def owner(self, camera_id: str) -> WorkerSlot | None:
+        return self.owners.get(camera_id)
+
+    def call(self, camera_id: str, method: str, *args: Any, timeout: float = 30.0) -> Any:
+        """Run ``method`` on the camera's worker; KeyError for a camera no worker runs."""
+        slot = self.owner(camera_id)
+        if slot is None:
+            raise KeyError(camera_id)
+        try:
+            return ray.get(getattr(slot.handle, method).remote(*args), timeout=timeout)
+        except RayActorError:
+            self._given_up(slot, "died")
+            raise
+
+    async def push(
+        self, camera_id: str, data: bytes, timestamp: str | None, received: float
+    ) -> PushAnswer:
+        """Forward a pushed frame to its camera's worker. A worker that dies under it is
+        given up and the frame goes to the camera's new owner; a camera on its way to a
+        worker (503 there) is tried again for up to 20 s."""
+        deadline = time.monotonic() + 20.0
+        while True:
+            slot = self.owner(camera_id)
+            if slot is None:
+                return 503, {"detail": f"no worker runs camera {camera_id!r}"}, {"Retry-After": "5"}
+            try:
+                answer: PushAnswer = await slot.handle.push.remote(
+                    camera_id, data, timestamp, received
+                )
+            except RayActorError:
+                await asyncio.to_thread(self._given_up, slot, "died")
+                continue
+            if answer[0] != 503 or time.monotonic() > deadline:
+                return answer
+            await asyncio.sleep(0.2)
+
+    # -- health and moves ------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            for slot in [s for s in self.slots if s.alive]:
+                try:
+                    info = ray.get(slot.handle.status.remote(), timeout=max(self.interval_s, 2.0))
+                except RayActorError:
+                    self._given_up(slot, "died")
+                    continue
+                except GetTimeoutError:
+                    slot.misses += 1
+                    if slot.misses >= self.misses:
+                        self._given_up(slot, f"no answer to {slot.misses} checks")
+                    continue
+                slot.info, slot.misses, slot.last_ok = info, 0, time.monotonic()
+
+    def _given_up(self, slot: WorkerSlot, why: str) -> None:
+        with self._lock:
+            if not slot.alive:
+                return
+            slot.alive, slot.died_at = False, time.monotonic()
+            logger.warning(
+                "cluster: worker %s given up (%s); moving its %d cameras",
+                slot.name,
+                why,
+                len(slot.cameras),
+            )
+            with contextlib.suppress(RayActorError):
+                ray.kill(slot.handle)  # a worker that only stopped answering must not go on
+            self._rebalance()
+
+    def _rebalance(self) -> None:
+        """Place every camera on the live workers; stop moved cameras where they were before
+        starting them where they go (callers hold the lock)."""
+        alive = [s for s in self.slots if s.alive]
+        if not alive:
+            logger.error("cluster: no live worker; %d cameras wait", len(self.cameras))
+            self.owners = {}
+            return
+        plan = assign(self.cameras, [s.name for s in alive])
+        for slot in alive:  # first let go of what moves away
+            keep = [c for c in slot.cameras if c in plan[slot.name]]
+            if keep != slot.cameras:
+                slot.cameras = self._own(slot, keep)
+        for slot in alive:
+            if plan[slot.name] != slot.cameras:
+                before = set(slot.cameras)
+                slot.cameras = self._own(slot, plan[slot.name])
+                self.moves += len(set(slot.cameras) - before)
+        self.owners = {c: s for s in alive for c in s.cameras}
+
+    def _own(self, slot: WorkerSlot, cameras: list[str]) -> list[str]:
+        try:
+            running: list[str] = ray.get(slot.handle.own.remote(cameras), timeout=120)
+        except (RayActorError, GetTimeoutError) as e:
+            logger.warning("cluster: worker %s did not take its cameras: %s", slot.name, e)
+            slot.alive = False
+            return []
+        return running
+
+    # -- what GET /v1/cluster shows --------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        now = time.monotonic()
+        nodes = [
+            {
+                "node_id": n["NodeID"],
+                "address": n.get("NodeManagerAddress"),
+                "alive": bool(n.get("Alive")),
+                "cpus": n.get("Resources", {}).get("CPU"),
+            }
+            for n in ray.nodes()  # type: ignore[no-untyped-call]
+        ]
+        workers = [
+            {
+                "name": s.name,
+                "alive": s.alive,
+                "host": s.info.get("host"),
+                "pid": s.info.get("pid"),
+                "node_id": s.info.get("node_id"),
+                "model": s.info.get("model"),
+                "cameras": list(s.cameras) if s.alive else [],
+                "seconds_since_answer": round(now - s.last_ok, 1),
+                "given_up_s_ago": None if s.died_at is None else round(now - s.died_at, 1),
+            }
+            for s in self.slots
+        ]
+        return {
+            "mode": "local" if self.spec.address is None else "ray",
+            "address": self.spec.address,
+            "nodes": nodes,
+            "workers": workers,
+            "cameras": len(self.cameras),
+            "unplaced": sorted(self.cameras - set(self.owners)),
+            "moves": self.moves,
+        }
