@@ -10,16 +10,19 @@ from typing import Any
 from fastapi import APIRouter
 
 from detector.rules.config import DEFAULT_RULES
-from serve.routes.deps import TaxonomyDep
+from serve.routes.deps import ModelsDep, TaxonomyDep
 
 router = APIRouter(tags=["taxonomy"])
 
 
 @router.get("/taxonomy")
-def taxonomy(taxonomy: TaxonomyDep) -> dict[str, Any]:
-    """The loaded taxonomy (with this deployment's platform codes)."""
+def taxonomy(taxonomy: TaxonomyDep, models: ModelsDep) -> dict[str, Any]:
+    """The loaded taxonomy (with this deployment's platform codes); ``unseen_by_model``: the
+    classes added after the serving model was trained (the scene baseline and reviewers
+    name those until a model trained on their labels serves)."""
     return {
         "version": taxonomy.version,
+        "unseen_by_model": taxonomy.unseen_classes(models.current.names),
         "classes": [{"id": i, **c.model_dump()} for i, c in enumerate(taxonomy.classes)],
         "zone_types": list(taxonomy.zone_types),
         "violations": [

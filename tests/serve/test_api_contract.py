@@ -225,3 +225,6 @@ def test_taxonomy_lists_classes_and_violations_with_codes_and_rule_defaults(
     assert parking["zones"]["inside"] == ["no_parking"]
     assert parking["rule"]["dwell_s"] == 300.0
     assert violations["illegal_ad"]["zones"]["by_class"]["flyer"]["outside"] == ["ad_permitted"]
+    near = violations["bagged_garbage"]["near"]["garbage_bag"]
+    assert near == {"classes": ["garbage_bin"], "within": 1.5, "away": False}
+    assert body["unseen_by_model"] == []  # the marker detector sees every class
