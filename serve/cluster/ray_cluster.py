@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ import ray
 from ray.exceptions import GetTimeoutError, RayActorError
 
 from detector.model import Detector
+from serve.cluster.detection import DetectorActor, remote_detector
 from serve.cluster.placement import assign
 from serve.cluster.worker import CameraWorker, PushAnswer
 from serve.config.settings import Settings
@@ -110,6 +112,7 @@ class RayCluster:
             }
         )
         self.slots: list[WorkerSlot] = []
+        self.detectors: list[Any] = []  # detector services' handles (cluster_detectors)
         self.cameras: set[str] = set()
         self.owners: dict[str, WorkerSlot] = {}
         self.moves = 0
@@ -127,9 +130,7 @@ class RayCluster:
                 # driver's path
                 path = os.pathsep.join(p for p in sys.path if p and Path(p).is_dir())
                 ray.init(
-                    num_cpus=max(
-                        math.ceil(self.spec.workers * self.worker_cpus), os.cpu_count() or 1
-                    ),
+                    num_cpus=max(math.ceil(self._cpus_wanted()), os.cpu_count() or 1),
                     include_dashboard=False,
                     namespace=NAMESPACE,
                     runtime_env={"env_vars": {"PYTHONPATH": path}},
@@ -138,6 +139,9 @@ class RayCluster:
             else:
                 ray.init(address=self.spec.address, namespace=NAMESPACE, configure_logging=False)
             self._started_ray = True
+        self.detectors = [self._spawn_detector(i) for i in range(self.settings.cluster_detectors)]
+        if self.detectors:
+            ray.get([d.info.remote() for d in self.detectors], timeout=300)
         self.slots = [self._spawn(f"w{i}") for i in range(self.spec.workers)]
         for slot in self.slots:  # their constructors load the model: wait for them
             slot.info = ray.get(slot.handle.ping.remote(), timeout=300)
@@ -164,17 +168,41 @@ class RayCluster:
             logger.warning("cluster: a worker did not stop cleanly: %s", e)
         for slot in alive:
             ray.kill(slot.handle)
+        with contextlib.suppress(RayActorError, GetTimeoutError):
+            ray.get([d.stop.remote() for d in self.detectors], timeout=30)
+        for handle in self.detectors:
+            ray.kill(handle)
         if self._started_ray:
             ray.shutdown()
 
+    def _cpus_wanted(self) -> float:
+        """What the workers and detector services ask Ray for (a local cluster offers at
+        least that, or some would never start)."""
+        detectors = self.settings.cluster_detectors * self.settings.cluster_detector_cpus
+        return self.spec.workers * self.worker_cpus + detectors
+
+    def _spawn_detector(self, i: int) -> Any:
+        return DetectorActor.options(
+            name=f"streetwatch-detector{i}-{os.getpid()}",
+            max_concurrency=64,  # concurrent frames are what its batcher batches
+            num_cpus=self.settings.cluster_detector_cpus,
+            num_gpus=self.settings.cluster_detector_gpus,
+            max_restarts=-1,  # stateless: Ray brings it back and retries its frames
+            max_task_retries=3,
+            scheduling_strategy="SPREAD",
+        ).remote(self.worker_settings, f"d{i}", self.detector_factory)
+
     def _spawn(self, name: str) -> WorkerSlot:
+        factory = self.detector_factory
+        if self.detectors:
+            factory = partial(remote_detector, self.detectors, self.worker_settings)
         handle = WorkerActor.options(
             name=f"streetwatch-{name}-{os.getpid()}",
             max_concurrency=64,  # cameras' frames run side by side, each under its lock
             num_cpus=self.worker_cpus,
             max_restarts=0,
             scheduling_strategy="SPREAD",
-        ).remote(self.worker_settings, name, self.detector_factory)
+        ).remote(self.worker_settings, name, factory)
         return WorkerSlot(name, handle)
 
     # -- cameras ---------------------------------------------------------------------------
@@ -313,8 +341,15 @@ class RayCluster:
             }
             for s in self.slots
         ]
+        detectors: list[dict[str, Any]] = []
+        for handle in self.detectors:
+            try:
+                detectors.append(ray.get(handle.stats.remote(), timeout=5))
+            except (RayActorError, GetTimeoutError) as e:
+                detectors.append({"error": str(e)})
         return {
             "mode": "local" if self.spec.address is None else "ray",
+            "detectors": detectors,
             "address": self.spec.address,
             "nodes": nodes,
             "workers": workers,

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     # the CPUs Ray reserves for each camera worker, and its inference threads (unless
     # inference_threads says otherwise): one-core workers scale out best on a big node
     cluster_worker_cpus: float = Field(1.0, gt=0.0, le=256.0)
+    # detection as a service: this many model replicas that every camera worker sends its
+    # frames to, batched across cameras (a GPU node serving many CPU workers: set the
+    # GPUs each takes); 0: each camera worker runs its own model
+    cluster_detectors: int = Field(0, ge=0, le=256)
+    cluster_detector_cpus: float = Field(1.0, gt=0.0, le=256.0)
+    cluster_detector_gpus: float = Field(0.0, ge=0.0, le=16.0)
     # where evidence files live; default: <data_dir>/evidence
     evidence_dir: Path | None = None
     # case workflow: hours from confirmation to the fix deadline, per violation overrides

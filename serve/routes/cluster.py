@@ -25,6 +25,7 @@ async def cluster(cameras: CamerasDep) -> dict[str, Any]:
     return {
         "mode": "single",
         "address": None,
+        "detectors": [],
         "nodes": [{"node_id": None, "address": socket.gethostname(), "alive": True}],
         "workers": [
             {

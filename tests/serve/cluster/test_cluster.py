@@ -94,7 +94,7 @@ def _pull_camera(url: str) -> dict[str, Any]:
 
 @contextmanager
 def cluster_service(
-    data: Path, config: Path, database_url: str, cluster: str = "local:2"
+    data: Path, config: Path, database_url: str, cluster: str = "local:2", detectors: int = 0
 ) -> Iterator[TestClient]:
     settings = Settings(
         data_dir=data,
@@ -106,6 +106,7 @@ def cluster_service(
         database_url=database_url,
         cluster=cluster,
         cluster_workers=2,
+        cluster_detectors=detectors,
         model_poll_s=0,
     )
     app = create_app(settings, detector=marker_detector(), worker_detector=marker_detector)
@@ -137,6 +138,7 @@ def _run(
     restart_at: float | None = None,
     kill: Callable[[dict[str, Any]], None] | None = None,
     cluster: str = "local:2",
+    detectors: int = 0,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Every push camera: a car from 0 s (a case at 60 s) and another from 100 s (a case at
     160 s), one frame each 10 s to 240 s, sent camera after camera; the pull camera's car
@@ -153,7 +155,7 @@ def _run(
     for part in (times[:cut], times[cut:]):
         if not part:
             continue
-        with cluster_service(tmp / "data", config, database_url, cluster) as client:
+        with cluster_service(tmp / "data", config, database_url, cluster, detectors) as client:
             workers = _workers(client)
             assert len(workers) == 2 and all(w["alive"] for w in workers)
             assert all(w["cameras"] for w in workers), f"cameras on both workers: {workers}"
@@ -179,6 +181,7 @@ def _run(
                     break
                 time.sleep(0.5)
             facts["after"] = _workers(client)
+            facts["detectors"] = client.get("/v1/cluster").json()["detectors"]
             found = cases(client)
             for case in found:
                 verify_evidence(client, case)
@@ -277,3 +280,18 @@ def test_a_node_whose_raylet_dies_hands_its_cameras_on(
     assert not after[facts["victim"]["name"]]["alive"]
     assert _summary(found) == _summary(undisturbed)
     assert sum(1 for c in found if c["camera_id"] == "cam-pull") == 1
+
+
+def test_workers_detecting_through_a_shared_detector_service_open_the_same_cases(
+    tmp_path: Path,
+    postgres_server: PostgresServer,
+    snapshot_url: str,
+    undisturbed: list[dict[str, Any]],
+) -> None:
+    url = postgres_server.create_database("cluster_detector_service")
+    found, facts = _run(tmp_path, url, snapshot_url, detectors=1)
+    assert _summary(found) == _summary(undisturbed)
+    [service] = facts["detectors"]
+    # every pushed frame (6 cameras x 25) and the pull camera's went through it
+    assert service["frames"] >= len(PUSHED) * 25 and service["batches"] <= service["frames"]
+    assert {(c["model"]["name"], c["model"]["version"]) for c in found} == {("markers", "1.0")}
