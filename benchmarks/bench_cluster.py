@@ -37,6 +37,7 @@ from typing import Any
 
 import cv2
 import httpx
+import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -91,6 +92,31 @@ def start(data: Path, arm: str, cameras: int, model: Path, db: str | None, token
     raise SystemExit(f"{arm}: server did not start within 300 s")
 
 
+def cpu_by_role(server: psutil.Process) -> dict[str, float]:
+    """CPU seconds so far of the server (the API), its Ray camera workers and detector
+    services, the rest of Ray (GCS, raylet, ...), and this load generator."""
+    out = {"api": 0.0, "workers": 0.0, "ray": 0.0, "load generator": 0.0}
+    procs = [server]
+    with suppress(psutil.Error):
+        procs += server.children(recursive=True)
+    for p in procs:
+        try:
+            times = p.cpu_times()
+            line = " ".join(p.cmdline())
+        except psutil.Error:
+            continue
+        used = times.user + times.system
+        if p.pid == server.pid:
+            out["api"] += used
+        elif "_RayWorker" in line or "DetectorService" in line:
+            out["workers"] += used
+        else:
+            out["ray"] += used
+    me = psutil.Process().cpu_times()
+    out["load generator"] = me.user + me.system
+    return out
+
+
 def drive(
     base: str,
     token: str,
@@ -98,6 +124,7 @@ def drive(
     jpegs: list[bytes],
     window: tuple[float, float],
     clients: int,
+    server: psutil.Process,
 ) -> dict[str, Any]:
     """``clients`` threads push frames back to back, camera after camera (each camera's
     frames in time order: one thread owns it); only the counted window is measured."""
@@ -139,6 +166,10 @@ def drive(
     threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
     for t in threads:
         t.start()
+    time.sleep(max(0.0, counted_from - time.monotonic()))
+    cpu_start = cpu_by_role(server)
+    time.sleep(max(0.0, until - time.monotonic()))
+    cpu_end = cpu_by_role(server)
     for t in threads:
         t.join()
     ok = codes.get(200, 0)
@@ -151,6 +182,11 @@ def drive(
         if latencies
         else None,
         "errors": {str(c): n for c, n in codes.items() if c != 200},
+        # CPU ms a frame, by role, over the counted window
+        "cpu_ms_per_frame": {
+            role: round(1000 * (cpu_end[role] - cpu_start[role]) / max(ok, 1), 2)
+            for role in cpu_end
+        },
         "load_1m": round(os.getloadavg()[0], 2),
     }
 
@@ -179,7 +215,8 @@ def main() -> None:
                 proc, base = start(Path(tmp), arm, args.cameras, args.model, url, token)
                 try:
                     window = (args.warmup, args.seconds)
-                    run = drive(base, token, args.cameras, jpegs, window, args.concurrency)
+                    server = psutil.Process(proc.pid)
+                    run = drive(base, token, args.cameras, jpegs, window, args.concurrency, server)
                 finally:
                     proc.terminate()
                     proc.wait(timeout=120)
@@ -209,14 +246,17 @@ def main() -> None:
 
 
 def table(out: dict[str, Any]) -> str:
+    roles = ("api", "workers", "ray", "load generator")
     rows = [
-        "| arm | workers | frames/s | p50 ms | p99 ms | per-worker efficiency | errors | load 1m |",
-        "|---|---:|---:|---:|---:|---:|---|---:|",
+        "| arm | workers | frames/s | p50 ms | p99 ms | per-worker efficiency | errors | load 1m "
+        "| CPU ms/frame: " + " / ".join(roles) + " |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---|",
     ]
     for arm, r in out["arms"].items():
+        cpu = " / ".join(str(r["cpu_ms_per_frame"][k]) for k in roles)
         rows.append(
             f"| {arm} | {r['workers']} | {r['frames_per_s']} | {r['p50_ms']} | {r['p99_ms']} "
-            f"| {r['per_worker_efficiency']} | {r['errors'] or '-'} | {r['load_1m']} |"
+            f"| {r['per_worker_efficiency']} | {r['errors'] or '-'} | {r['load_1m']} | {cpu} |"
         )
     return "\n".join(rows)
 
