@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import math
 import os
@@ -116,6 +117,11 @@ class RayCluster:
         self.cameras: set[str] = set()
         self.owners: dict[str, WorkerSlot] = {}
         self.moves = 0
+        # workers being started to replace given-up ones (or for a node that joined): they
+        # join the placement once their model is loaded
+        self.starting: list[tuple[WorkerSlot, Any]] = []
+        self._names = itertools.count(spec.workers)
+        self._retry_at = 0.0
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._monitor: threading.Thread | None = None
@@ -161,7 +167,7 @@ class RayCluster:
         self._stop.set()
         if self._monitor is not None:
             self._monitor.join(timeout=10)
-        alive = [s for s in self.slots if s.alive]
+        alive = [s for s in self.slots if s.alive] + [s for s, _ in self.starting]
         try:
             ray.get([s.handle.stop.remote() for s in alive], timeout=60)
         except (RayActorError, GetTimeoutError) as e:
@@ -269,6 +275,38 @@ class RayCluster:
                         self._given_up(slot, f"no answer to {slot.misses} checks")
                     continue
                 slot.info, slot.misses, slot.last_ok = info, 0, time.monotonic()
+            self._replenish()
+
+    def _replenish(self) -> None:
+        """Keep ``spec.workers`` workers: start one for each given up (it waits for a free
+        CPU, so on a full cluster it starts when a node joins), and place cameras on it once
+        its model is loaded: it takes about 1/N of them, each moved with its checkpoint."""
+        if not self.settings.cluster_replace_workers:
+            return
+        with self._lock:
+            for slot, ready in list(self.starting):
+                done, _ = ray.wait([ready], timeout=0)
+                if not done:
+                    continue
+                self.starting.remove((slot, ready))
+                try:
+                    slot.info = ray.get(ready)
+                except RayActorError as e:
+                    logger.warning("cluster: worker %s did not start: %s", slot.name, e)
+                    self._retry_at = time.monotonic() + 10.0
+                    continue
+                slot.last_ok = time.monotonic()
+                gone = [s for s in self.slots if not s.alive]
+                self.slots = [s for s in self.slots if s.alive or s in gone[-16:]] + [slot]
+                logger.info("cluster: worker %s joined; placing cameras again", slot.name)
+                self._rebalance()
+            alive = sum(1 for s in self.slots if s.alive)
+            missing = self.spec.workers - alive - len(self.starting)
+            if missing > 0 and time.monotonic() >= self._retry_at:
+                for _ in range(missing):
+                    slot = self._spawn(f"w{next(self._names)}")
+                    self.starting.append((slot, slot.handle.ping.remote()))
+                    logger.info("cluster: starting worker %s to keep %d", slot.name, alive)
 
     def _given_up(self, slot: WorkerSlot, why: str) -> None:
         with self._lock:
@@ -354,6 +392,7 @@ class RayCluster:
             "nodes": nodes,
             "workers": workers,
             "cameras": len(self.cameras),
+            "starting": [s.name for s, _ in self.starting],
             "unplaced": sorted(self.cameras - set(self.owners)),
             "moves": self.moves,
         }

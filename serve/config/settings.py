@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # the CPUs Ray reserves for each camera worker, and its inference threads (unless
     # inference_threads says otherwise): one-core workers scale out best on a big node
     cluster_worker_cpus: float = Field(1.0, gt=0.0, le=256.0)
+    # start a new worker for each one given up (it starts where a CPU is free, or when a
+    # node joins) and give it its share of the cameras
+    cluster_replace_workers: bool = True
     # detection as a service: this many model replicas that every camera worker sends its
     # frames to, batched across cameras (a GPU node serving many CPU workers: set the
     # GPUs each takes); 0: each camera worker runs its own model

@@ -37,6 +37,7 @@ async def cluster(cameras: CamerasDep) -> dict[str, Any]:
             }
         ],
         "cameras": len(running),
+        "starting": [],
         "unplaced": [],
         "moves": 0,
     }
