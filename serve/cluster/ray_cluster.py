@@ -374,6 +374,7 @@ class RayCluster:
                 "node_id": s.info.get("node_id"),
                 "model": s.info.get("model"),
                 "cameras": list(s.cameras) if s.alive else [],
+                "camera_health": _camera_health(s) if s.alive else {},
                 "seconds_since_answer": round(now - s.last_ok, 1),
                 "given_up_s_ago": None if s.died_at is None else round(now - s.died_at, 1),
             }
@@ -396,3 +397,14 @@ class RayCluster:
             "unplaced": sorted(self.cameras - set(self.owners)),
             "moves": self.moves,
         }
+
+
+def _camera_health(slot: WorkerSlot) -> dict[str, dict[str, Any]]:
+    """Each of a worker's cameras' stream state, from its latest status."""
+    keys = ("connected", "fps_processed", "last_frame_at", "last_error", "reconnects")
+    status: dict[str, Any] = slot.info.get("status", {})
+    return {
+        camera_id: {k: found["health"].get(k) for k in keys}
+        for camera_id, found in status.items()
+        if camera_id in slot.cameras
+    }

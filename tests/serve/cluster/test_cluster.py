@@ -121,6 +121,12 @@ def _workers(client: TestClient) -> list[dict[str, Any]]:
     return workers
 
 
+def _pull_connected(workers: list[dict[str, Any]]) -> bool:
+    return any(
+        w["alive"] and w["camera_health"].get("cam-pull", {}).get("connected") for w in workers
+    )
+
+
 def _summary(found: list[dict[str, Any]]) -> list[tuple[str, str, str, list[float], str]]:
     """Push cameras' cases by camera, violation, class, box and first sighting (the pull
     camera's times are the wall clock's, different in every run)."""
@@ -184,6 +190,8 @@ def _run(
                 # a replacement starts on the CPU the victim freed
                 while time.monotonic() < deadline and client.get("/v1/cluster").json()["starting"]:
                     time.sleep(0.5)
+            while time.monotonic() < deadline and not _pull_connected(_workers(client)):
+                time.sleep(0.5)  # the pull camera (re)connects from the worker it is on
             facts["after"] = _workers(client)
             status = client.get("/v1/cluster").json()
             facts["detectors"], facts["starting"] = status["detectors"], status["starting"]
@@ -233,6 +241,7 @@ def test_a_killed_worker_s_cameras_go_on_elsewhere_with_the_same_cases(
     assert len(alive) == 2 and {w["name"] for w in alive} - {w["name"] for w in facts["before"]}
     placed = [c for w in alive for c in w["cameras"]]
     assert sorted(placed) == sorted({*PUSHED, "cam-pull"})
+    assert _pull_connected(facts["after"]), "the pull camera reads its stream where it went"
     assert _summary(found) == _summary(undisturbed)
     assert sum(1 for c in found if c["camera_id"] == "cam-pull") == 1
     ids = [(c["camera_id"], c["violation"], tuple(c["box"])) for c in found]
