@@ -203,6 +203,8 @@ class CameraService:
             self.get(camera_id)
             self._stop(camera_id)
             self.camera_repo.delete(camera_id)
+            if self.checkpoints is not None:  # a camera made later under this id starts clean
+                self.checkpoints.delete(camera_id)
 
     def _stop(self, camera_id: str) -> None:
         self.streams.remove(camera_id)

@@ -13,7 +13,7 @@ from detector.rules.engine import OpenViolation, ViolationEngine
 from detector.rules.state import adopt_pending, pending_state
 from detector.taxonomy import load_taxonomy
 from tests.detector.test_rules_engine import CAR_IN_ZONE, ZONES, dets, reached, run
-from tests.serve.service import CAR, T0, cases, push, service, write_config
+from tests.serve.service import CAR, PUSH_CAMERA, T0, cases, push, service, write_config
 
 TAXONOMY = load_taxonomy()
 
@@ -83,3 +83,16 @@ def test_a_restart_mid_dwell_keeps_the_clock(tmp_path: Path) -> None:
     first_seen = dt.datetime.fromisoformat(case["first_seen"])
     assert first_seen == T0, "the clock started before the restart"
     assert case["duration_s"] >= 300
+
+
+def test_a_deleted_camera_leaves_no_checkpoint(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "cameras.yaml", [])
+    camera = {**PUSH_CAMERA, "id": "cam-09"}
+    with service(tmp_path, config) as client:
+        assert client.post("/v1/cameras", json=camera).status_code == 201
+        for t in range(0, 31, 10):
+            push(client, t, [("car", CAR)], camera="cam-09")
+        repo = client.app.state.cameras.checkpoints  # type: ignore[attr-defined]
+        assert repo.load("cam-09") is not None, "pending clocks were saved"
+        assert client.delete("/v1/cameras/cam-09").status_code == 204
+        assert repo.load("cam-09") is None
