@@ -35,6 +35,7 @@ from ray.exceptions import GetTimeoutError, RayActorError
 from detector.model import Detector
 from serve.cluster.detection import DetectorActor, remote_detector
 from serve.cluster.placement import assign
+from serve.cluster.status import cluster_status
 from serve.cluster.worker import CameraWorker, PushAnswer
 from serve.config.settings import Settings
 
@@ -355,56 +356,4 @@ class RayCluster:
     # -- what GET /v1/cluster shows --------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
-        now = time.monotonic()
-        nodes = [
-            {
-                "node_id": n["NodeID"],
-                "address": n.get("NodeManagerAddress"),
-                "alive": bool(n.get("Alive")),
-                "cpus": n.get("Resources", {}).get("CPU"),
-            }
-            for n in ray.nodes()  # type: ignore[no-untyped-call]
-        ]
-        workers = [
-            {
-                "name": s.name,
-                "alive": s.alive,
-                "host": s.info.get("host"),
-                "pid": s.info.get("pid"),
-                "node_id": s.info.get("node_id"),
-                "model": s.info.get("model"),
-                "cameras": list(s.cameras) if s.alive else [],
-                "camera_health": _camera_health(s) if s.alive else {},
-                "seconds_since_answer": round(now - s.last_ok, 1),
-                "given_up_s_ago": None if s.died_at is None else round(now - s.died_at, 1),
-            }
-            for s in self.slots
-        ]
-        detectors: list[dict[str, Any]] = []
-        for handle in self.detectors:
-            try:
-                detectors.append(ray.get(handle.stats.remote(), timeout=5))
-            except (RayActorError, GetTimeoutError) as e:
-                detectors.append({"error": str(e)})
-        return {
-            "mode": "local" if self.spec.address is None else "ray",
-            "detectors": detectors,
-            "address": self.spec.address,
-            "nodes": nodes,
-            "workers": workers,
-            "cameras": len(self.cameras),
-            "starting": [s.name for s, _ in self.starting],
-            "unplaced": sorted(self.cameras - set(self.owners)),
-            "moves": self.moves,
-        }
-
-
-def _camera_health(slot: WorkerSlot) -> dict[str, dict[str, Any]]:
-    """Each of a worker's cameras' stream state, from its latest status."""
-    keys = ("connected", "fps_processed", "last_frame_at", "last_error", "reconnects")
-    status: dict[str, Any] = slot.info.get("status", {})
-    return {
-        camera_id: {k: found["health"].get(k) for k in keys}
-        for camera_id, found in status.items()
-        if camera_id in slot.cameras
-    }
+        return cluster_status(self)
