@@ -79,8 +79,13 @@ def camera_service(
     from serve.cluster.ray_cluster import ClusterSpec, RayCluster
 
     spec = ClusterSpec.parse(settings.cluster, settings.cluster_workers)
-    cluster = RayCluster(settings, spec, worker_detector)
-    return partial(ClusterCameras, cluster)
+    if settings.cluster_ingress_only:
+        from serve.cluster.directory import IngressCluster
+
+        if spec.address is None:
+            raise ValueError("--ingress-only joins a running cluster: --cluster auto or ray://")
+        return partial(ClusterCameras, IngressCluster(spec.address))
+    return partial(ClusterCameras, RayCluster(settings, spec, worker_detector))
 
 
 def create_app(
@@ -129,10 +134,12 @@ def create_app(
         service.start(cams)
         # an injected detector is the caller's to manage; a loaded one follows its pointer
         watcher = start_model_watch(settings, service.models) if detector is None else None
-        overdue = OverdueWatcher(service.cases)
-        overdue.start()
+        # on a cluster, one API process (the coordinator) watches deadlines and dispatches
+        overdue = None if settings.cluster_ingress_only else OverdueWatcher(service.cases)
+        if overdue is not None:
+            overdue.start()
         dispatcher = None
-        if settings.dispatch_url:
+        if settings.dispatch_url and not settings.cluster_ingress_only:
             dispatcher = WebhookDispatcher(
                 service.cases,
                 settings.dispatch_url,
@@ -152,7 +159,8 @@ def create_app(
         finally:
             if dispatcher is not None:
                 dispatcher.stop()
-            overdue.stop()
+            if overdue is not None:
+                overdue.stop()
             if watcher is not None:
                 watcher.stop()
             service.stop()

@@ -103,6 +103,7 @@ def _serve(args: argparse.Namespace) -> int:
         **({"batch_frames": args.batch_frames} if args.batch_frames else {}),
         **({"cluster": args.cluster} if args.cluster else {}),
         **({"cluster_workers": args.workers} if args.workers else {}),
+        cluster_ingress_only=bool(args.ingress_only),
     )
     settings = with_public_url(settings, args.host, args.port)
     malloc_arenas.limit(settings.malloc_arenas)  # before the service starts its threads
@@ -190,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="camera workers to start on a joined cluster (default 2)",
+    )
+    p.add_argument(
+        "--ingress-only",
+        action="store_true",
+        help="another API process for a cluster whose coordinator runs: forwards frames "
+        "and calls to the workers, starts none",
     )
     p.set_defaults(func=_serve)
 

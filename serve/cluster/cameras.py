@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from serve.cameras.service import CameraService, UnknownCameraError
+from serve.cluster.directory import IngressCluster
 from serve.cluster.ray_cluster import RayCluster
 from serve.cluster.worker import PushAnswer
 from serve.config.cameras import Camera
@@ -42,7 +43,7 @@ class RemoteHealth:
 class RemoteLatest:
     """A running camera's latest frame, on its worker."""
 
-    def __init__(self, cluster: RayCluster, camera_id: str) -> None:
+    def __init__(self, cluster: RayCluster | IngressCluster, camera_id: str) -> None:
         self.cluster = cluster
         self.camera_id = camera_id
 
@@ -78,7 +79,7 @@ def _here(glimpse: Glimpse, age_s: float) -> Glimpse:
 class RemotePipeline:
     """What the routes use of a running camera's pipeline, when it runs on a worker."""
 
-    def __init__(self, cluster: RayCluster, camera_id: str) -> None:
+    def __init__(self, cluster: RayCluster | IngressCluster, camera_id: str) -> None:
         self.cluster = cluster
         self.camera_id = camera_id
         self.latest: RemoteLatest | _LocalLatest = RemoteLatest(cluster, camera_id)
@@ -91,7 +92,7 @@ class RemotePipeline:
 class ClusterCameras(CameraService):
     remote = True
 
-    def __init__(self, cluster: RayCluster, **kwargs: Any) -> None:
+    def __init__(self, cluster: RayCluster | IngressCluster, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cluster = cluster
 

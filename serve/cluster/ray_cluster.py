@@ -14,7 +14,6 @@ worker died resumes from the last checkpoint.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import logging
@@ -24,7 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -34,9 +33,11 @@ from ray.exceptions import GetTimeoutError, RayActorError
 
 from detector.model import Detector
 from serve.cluster.detection import DetectorActor, remote_detector
+from serve.cluster.directory import DIRECTORY, DirectoryActor
 from serve.cluster.placement import assign
+from serve.cluster.router import Router, WorkerSlot
 from serve.cluster.status import cluster_status
-from serve.cluster.worker import CameraWorker, PushAnswer
+from serve.cluster.worker import CameraWorker
 from serve.config.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -78,19 +79,7 @@ class ClusterSpec:
         raise ValueError(f"--cluster {text!r}: expected local:N, auto or ray://HOST:PORT")
 
 
-@dataclass
-class WorkerSlot:
-    name: str
-    handle: Any
-    alive: bool = True
-    cameras: list[str] = field(default_factory=list)
-    info: dict[str, Any] = field(default_factory=dict)
-    last_ok: float = field(default_factory=time.monotonic)
-    misses: int = 0
-    died_at: float | None = None
-
-
-class RayCluster:
+class RayCluster(Router):
     def __init__(
         self,
         settings: Settings,
@@ -100,6 +89,7 @@ class RayCluster:
         interval_s: float = 1.0,
         misses: int = 5,
     ) -> None:
+        super().__init__()
         self.settings = settings
         self.spec = spec
         self.detector_factory = detector_factory
@@ -115,8 +105,8 @@ class RayCluster:
         )
         self.slots: list[WorkerSlot] = []
         self.detectors: list[Any] = []  # detector services' handles (cluster_detectors)
+        self.directory: Any = None
         self.cameras: set[str] = set()
-        self.owners: dict[str, WorkerSlot] = {}
         self.moves = 0
         # workers being started to replace given-up ones (or for a node that joined): they
         # join the placement once their model is loaded
@@ -149,12 +139,21 @@ class RayCluster:
         self.detectors = [self._spawn_detector(i) for i in range(self.settings.cluster_detectors)]
         if self.detectors:
             ray.get([d.info.remote() for d in self.detectors], timeout=300)
+        try:  # one coordinator a cluster: ingress-only API processes read its directory
+            self.directory = DirectoryActor.options(name=DIRECTORY, namespace=NAMESPACE).remote()
+            ray.get(self.directory.read.remote(-1), timeout=60)
+        except ValueError as e:
+            raise RuntimeError(
+                "a streetwatch coordinator already runs on this cluster: start this API "
+                "process with --ingress-only"
+            ) from e
         self.slots = [self._spawn(f"w{i}") for i in range(self.spec.workers)]
         for slot in self.slots:  # their constructors load the model: wait for them
             slot.info = ray.get(slot.handle.ping.remote(), timeout=300)
         with self._lock:
             self.cameras = set(camera_ids)
             self._rebalance()
+        self._publish()
         self._monitor = threading.Thread(target=self._watch, name="cluster-monitor", daemon=True)
         self._monitor.start()
         logger.info(
@@ -177,8 +176,9 @@ class RayCluster:
             ray.kill(slot.handle)
         with contextlib.suppress(RayActorError, GetTimeoutError):
             ray.get([d.stop.remote() for d in self.detectors], timeout=30)
-        for handle in self.detectors:
-            ray.kill(handle)
+        for handle in [*self.detectors, self.directory]:
+            if handle is not None:
+                ray.kill(handle)
         if self._started_ray:
             ray.shutdown()
 
@@ -224,42 +224,6 @@ class RayCluster:
             self.cameras.discard(camera_id)
             self._rebalance()
 
-    def owner(self, camera_id: str) -> WorkerSlot | None:
-        return self.owners.get(camera_id)
-
-    def call(self, camera_id: str, method: str, *args: Any, timeout: float = 30.0) -> Any:
-        """Run ``method`` on the camera's worker; KeyError for a camera no worker runs."""
-        slot = self.owner(camera_id)
-        if slot is None:
-            raise KeyError(camera_id)
-        try:
-            return ray.get(getattr(slot.handle, method).remote(*args), timeout=timeout)
-        except RayActorError:
-            self._given_up(slot, "died")
-            raise
-
-    async def push(
-        self, camera_id: str, data: bytes, timestamp: str | None, received: float
-    ) -> PushAnswer:
-        """Forward a pushed frame to its camera's worker. A worker that dies under it is
-        given up and the frame goes to the camera's new owner; a camera on its way to a
-        worker (503 there) is tried again for up to 20 s."""
-        deadline = time.monotonic() + 20.0
-        while True:
-            slot = self.owner(camera_id)
-            if slot is None:
-                return 503, {"detail": f"no worker runs camera {camera_id!r}"}, {"Retry-After": "5"}
-            try:
-                answer: PushAnswer = await slot.handle.push.remote(
-                    camera_id, data, timestamp, received
-                )
-            except RayActorError:
-                await asyncio.to_thread(self._given_up, slot, "died")
-                continue
-            if answer[0] != 503 or time.monotonic() > deadline:
-                return answer
-            await asyncio.sleep(0.2)
-
     # -- health and moves ------------------------------------------------------------------
 
     def _watch(self) -> None:
@@ -277,6 +241,34 @@ class RayCluster:
                     continue
                 slot.info, slot.misses, slot.last_ok = info, 0, time.monotonic()
             self._replenish()
+            self._apply_requests()
+            self._publish()
+
+    def _publish(self) -> None:
+        """Tell the directory where each camera runs (ingress-only API processes read it)."""
+        with self._lock:
+            owners = {c: s.name for c, s in self.owners.items()}
+            handles = {s.name: s.handle for s in self.slots if s.alive}
+        try:
+            ray.get(self.directory.publish.remote(owners, handles), timeout=5)
+        except (RayActorError, GetTimeoutError) as e:
+            logger.warning("cluster: directory not updated: %s", e)
+
+    def _apply_requests(self) -> None:
+        """Cameras added or removed through ingress-only API processes, placed in one go."""
+        try:
+            asked: list[tuple[str, str]] = ray.get(self.directory.take.remote(), timeout=5)
+        except (RayActorError, GetTimeoutError):
+            return
+        if not asked:
+            return
+        with self._lock:
+            for kind, camera_id in asked:
+                if kind == "add":
+                    self.cameras.add(camera_id)
+                elif kind == "remove":
+                    self.cameras.discard(camera_id)
+            self._rebalance()
 
     def _replenish(self) -> None:
         """Keep ``spec.workers`` workers: start one for each given up (it waits for a free
@@ -308,6 +300,9 @@ class RayCluster:
                     slot = self._spawn(f"w{next(self._names)}")
                     self.starting.append((slot, slot.handle.ping.remote()))
                     logger.info("cluster: starting worker %s to keep %d", slot.name, alive)
+
+    def _lost(self, slot: WorkerSlot, why: str) -> None:
+        self._given_up(slot, why)
 
     def _given_up(self, slot: WorkerSlot, why: str) -> None:
         with self._lock:

@@ -10,7 +10,8 @@ import ray
 from ray.exceptions import GetTimeoutError, RayActorError
 
 if TYPE_CHECKING:
-    from serve.cluster.ray_cluster import RayCluster, WorkerSlot
+    from serve.cluster.ray_cluster import RayCluster
+    from serve.cluster.router import WorkerSlot
 
 
 def cluster_status(cluster: RayCluster) -> dict[str, Any]:

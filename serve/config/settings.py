@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # there. None: every camera in this process, and Ray is never imported
     cluster: str | None = Field(None, max_length=500)
     cluster_workers: int = Field(2, ge=1, le=1024)
+    # another API process on a cluster whose coordinator (the API process that started
+    # the workers) runs already: it forwards frames and calls, starts no worker
+    cluster_ingress_only: bool = False
     # the CPUs Ray reserves for each camera worker, and its inference threads (unless
     # inference_threads says otherwise): one-core workers scale out best on a big node
     cluster_worker_cpus: float = Field(1.0, gt=0.0, le=256.0)

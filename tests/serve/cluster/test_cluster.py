@@ -314,3 +314,47 @@ def test_workers_detecting_through_a_shared_detector_service_open_the_same_cases
     # every pushed frame (6 cameras x 25) and the pull camera's went through it
     assert service["frames"] >= len(PUSHED) * 25 and service["batches"] <= service["frames"]
     assert {(c["model"]["name"], c["model"]["version"]) for c in found} == {("markers", "1.0")}
+
+
+def test_a_second_api_process_forwards_frames_and_places_cameras(
+    tmp_path: Path,
+    postgres_server: PostgresServer,
+    snapshot_url: str,
+    undisturbed: list[dict[str, Any]],
+) -> None:
+    """Push cameras past what one API process takes: a second one (--ingress-only) on the
+    same cluster forwards half the frames straight to the workers, and a camera added
+    through it is placed by the coordinator."""
+    url = postgres_server.create_database("cluster_ingress")
+    config = write_config(
+        tmp_path / "cameras.yaml",
+        [*(_push_camera(c) for c in PUSHED), _pull_camera(snapshot_url)],
+    )
+    ingress = Settings(
+        data_dir=tmp_path / "data",
+        demo=False,
+        admin_token=ADMIN_TOKEN,
+        push_rate=None,
+        database_url=url,
+        cluster="auto",
+        cluster_ingress_only=True,
+        model_poll_s=0,
+    )
+    with cluster_service(tmp_path / "data", config, url) as first:
+        app = create_app(ingress, detector=marker_detector())
+        with TestClient(app, headers=ADMIN_HEADERS) as second:
+            status = second.get("/v1/cluster").json()
+            assert status["mode"] == "ingress" and len(status["workers"]) == 2
+            for t in range(0, 241, 10):
+                for i, camera_id in enumerate(PUSHED):
+                    objects = [("car", CAR)] + ([("car", SECOND_CAR)] if t >= 100 else [])
+                    push(second if (i + t // 10) % 2 else first, t, objects, camera=camera_id)
+            added = _push_camera("cam-new")
+            assert second.post("/v1/cameras", json=added).status_code == 201
+            for t in range(0, 91, 10):
+                push(second, t, [("car", CAR)], camera="cam-new")
+            found = cases(second)
+            owners = [w for w in first.get("/v1/cluster").json()["workers"] if w["alive"]]
+    assert _summary([c for c in found if c["camera_id"] in PUSHED]) == _summary(undisturbed)
+    assert [c["violation"] for c in found if c["camera_id"] == "cam-new"] == ["illegal_parking"]
+    assert any("cam-new" in w["cameras"] for w in owners), "placed by the coordinator"
