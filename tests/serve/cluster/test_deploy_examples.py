@@ -27,18 +27,21 @@ def _serve_args(command: str) -> list[str]:
 def test_compose_runs_the_api_on_the_head_and_workers_join_it() -> None:
     compose: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     services = compose["services"]
-    assert set(services) == {"postgres", "head", "worker"}
-    head, worker = services["head"], services["worker"]
+    assert set(services) == {"postgres", "head", "ingress", "worker"}
+    head, worker, ingress = services["head"], services["worker"], services["ingress"]
     assert "ray start --head --port=6379" in head["command"]
     args = build_parser().parse_args(_serve_args(head["command"]))
     assert args.command == "serve" and args.cluster == "auto" and args.workers == 4
     assert ClusterSpec.parse(args.cluster, args.workers).workers == 4
     assert worker["command"].startswith("ray start --address=head:6379")
+    more = build_parser().parse_args(_serve_args(ingress["command"]))
+    assert more.cluster == "auto" and more.ingress_only and not args.ingress_only
+    assert "ray start --address=head:6379 --num-cpus=0" in ingress["command"]
     # one store and one data path for all
-    assert head["environment"] == worker["environment"]
+    assert head["environment"] == worker["environment"] == ingress["environment"]
     env = head["environment"]
     assert env["STREETWATCH_DATABASE_URL"].startswith("postgresql+psycopg://")
-    mounts = {v for s in (head, worker) for v in s["volumes"]}
+    mounts = {v for s in (head, worker, ingress) for v in s["volumes"]}
     assert mounts == {"data:/srv/streetwatch"} and str(args.data_dir) == "/srv/streetwatch"
     # the environment is settings the service takes
     names = {k.removeprefix("STREETWATCH_").lower() for k in env}
