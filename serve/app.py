@@ -68,6 +68,22 @@ from serve.validation import validation_error
 logger = logging.getLogger(__name__)
 
 
+def check_cluster(settings: Settings) -> None:
+    """ValueError for cluster settings that cannot work, before anything starts."""
+    if settings.cluster is None:
+        return
+    from serve.cluster.placement import parse_cluster
+
+    address = parse_cluster(settings.cluster)
+    if settings.database.startswith("sqlite") and address is not None:
+        raise ValueError(
+            f"--cluster {settings.cluster}: workers on other hosts cannot share a SQLite "
+            "file; give the cluster's PostgreSQL with --database postgresql+psycopg://..."
+        )
+    if settings.cluster_ingress_only and address is None:
+        raise ValueError("--ingress-only joins a running cluster: --cluster auto or ray://")
+
+
 def camera_service(
     settings: Settings, worker_detector: Callable[[], Detector] | None
 ) -> Callable[..., CameraService]:
@@ -79,11 +95,11 @@ def camera_service(
     from serve.cluster.ray_cluster import ClusterSpec, RayCluster
 
     spec = ClusterSpec.parse(settings.cluster, settings.cluster_workers)
+    if settings.database.startswith("sqlite"):
+        logger.warning("cluster on SQLite: fine for trying it on one host; use PostgreSQL")
     if settings.cluster_ingress_only:
         from serve.cluster.directory import IngressCluster
 
-        if spec.address is None:
-            raise ValueError("--ingress-only joins a running cluster: --cluster auto or ray://")
         return partial(ClusterCameras, IngressCluster(spec.address))
     return partial(ClusterCameras, RayCluster(settings, spec, worker_detector))
 
@@ -101,6 +117,7 @@ def create_app(
     file_cameras = load_cameras(settings.config) if settings.config is not None else []
     file_units = load_units(settings.units) if settings.units is not None else []
     profile = load_profile(settings.dispatch_profile, [v.key for v in load_taxonomy().violations])
+    check_cluster(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -59,3 +59,16 @@ def moves(before: Mapping[str, list[str]], after: Mapping[str, list[str]]) -> di
     """camera id -> its new worker, for the cameras whose owner changed (or that are new)."""
     old = {c: w for w, cams in before.items() for c in cams}
     return {c: w for w, cams in after.items() for c in cams if old.get(c) != w}
+
+
+def parse_cluster(text: str) -> str | None:
+    """The Ray address a ``--cluster`` value names (None: start a local cluster);
+    ValueError for anything else than ``local:N`` (N from 1 to 64), ``auto``, ``ray://...``."""
+    if text.startswith("local:"):
+        count = text.removeprefix("local:")
+        if not count.isdigit() or not 1 <= int(count) <= 64:
+            raise ValueError(f"--cluster {text!r}: expected local:N with N from 1 to 64")
+        return None
+    if text == "auto" or text.startswith("ray://"):
+        return text
+    raise ValueError(f"--cluster {text!r}: expected local:N, auto or ray://HOST:PORT")

@@ -34,7 +34,7 @@ from ray.exceptions import GetTimeoutError, RayActorError
 from detector.model import Detector
 from serve.cluster.detection import DetectorActor, remote_detector
 from serve.cluster.directory import DIRECTORY, DirectoryActor
-from serve.cluster.placement import assign
+from serve.cluster.placement import assign, parse_cluster
 from serve.cluster.router import Router, WorkerSlot
 from serve.cluster.status import cluster_status
 from serve.cluster.worker import CameraWorker
@@ -69,14 +69,10 @@ class ClusterSpec:
 
     @classmethod
     def parse(cls, text: str, workers: int | None = None) -> ClusterSpec:
-        if text.startswith("local:"):
-            count = text.removeprefix("local:")
-            if not count.isdigit() or not 1 <= int(count) <= 64:
-                raise ValueError(f"--cluster {text!r}: expected local:N with N from 1 to 64")
-            return cls(None, int(count))
-        if text == "auto" or text.startswith("ray://"):
-            return cls(text, workers or 2)
-        raise ValueError(f"--cluster {text!r}: expected local:N, auto or ray://HOST:PORT")
+        address = parse_cluster(text)
+        if address is None:
+            return cls(None, int(text.removeprefix("local:")))
+        return cls(address, workers or 2)
 
 
 class RayCluster(Router):

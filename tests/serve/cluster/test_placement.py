@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +64,13 @@ def test_the_single_process_service_imports_no_ray(tmp_path: object) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
     )
     assert out.returncode == 0 and "no ray" in out.stdout, out.stderr
+
+
+def test_a_cluster_across_hosts_refuses_sqlite_before_starting(tmp_path: Path) -> None:
+    from serve.app import create_app
+    from serve.config.settings import Settings
+
+    with pytest.raises(ValueError, match=r"cannot share a SQLite file.*--database"):
+        create_app(Settings(data_dir=tmp_path, demo=False, cluster="auto"))
+    with pytest.raises(ValueError, match="expected local:N, auto or ray://"):
+        create_app(Settings(data_dir=tmp_path, demo=False, cluster="everywhere"))
