@@ -47,15 +47,8 @@ class RemoteLatest:
         self.cluster = cluster
         self.camera_id = camera_id
 
-    def _status(self) -> dict[str, Any] | None:
-        slot = self.cluster.owner(self.camera_id)
-        if slot is None:
-            return None
-        found: dict[str, Any] | None = slot.info.get("status", {}).get(self.camera_id)
-        return found
-
     def glimpse(self) -> Glimpse | None:
-        status = self._status()
+        status = _status(self.cluster, self.camera_id)
         if status is None or status["glimpse"] is None:
             return None
         return _here(status["glimpse"], status["glimpse_age_s"])
@@ -71,6 +64,16 @@ class RemoteLatest:
         return _here(glimpse, age), data
 
 
+def _status(cluster: RayCluster | IngressCluster, camera_id: str) -> dict[str, Any] | None:
+    """A running camera's health and glimpse from its worker's last status (None: not
+    placed, or not reported yet)."""
+    slot = cluster.owner(camera_id)
+    if slot is None:
+        return None
+    found: dict[str, Any] | None = slot.info.get("status", {}).get(camera_id)
+    return found
+
+
 def _here(glimpse: Glimpse, age_s: float) -> Glimpse:
     """A worker's glimpse on this process's monotonic clock."""
     return replace(glimpse, received=time.monotonic() - age_s)
@@ -82,7 +85,7 @@ class RemotePipeline:
     def __init__(self, cluster: RayCluster | IngressCluster, camera_id: str) -> None:
         self.cluster = cluster
         self.camera_id = camera_id
-        self.latest: RemoteLatest | _LocalLatest = RemoteLatest(cluster, camera_id)
+        self.latest = RemoteLatest(cluster, camera_id)
 
     def forget_dispatched(self) -> None:
         with contextlib.suppress(KeyError):
@@ -114,8 +117,7 @@ class ClusterCameras(CameraService):
         return RemotePipeline(self.cluster, camera_id)
 
     def health(self, camera_id: str) -> RemoteHealth:  # type: ignore[override]
-        slot = self.cluster.owner(camera_id)
-        status = slot.info.get("status", {}).get(camera_id) if slot is not None else None
+        status = _status(self.cluster, camera_id)
         if status is None:
             camera = self.get(camera_id)  # 404 for an unknown camera
             # placed but not reported yet (or moving): the shape of a camera not yet seen

@@ -122,7 +122,18 @@ def push_frame(
         frame = pipeline.decode(data)
     except ImageDecodeError as e:
         raise PushRefusedError(422, f"field 'image': {e}") from e
-    decode_s = time.perf_counter() - started
+    return answer_pushed(camera, pipeline, frame, at, time.perf_counter() - started, metrics)
+
+
+def answer_pushed(
+    camera: Camera,
+    pipeline: CameraPipeline,
+    frame: ScaledFrame,
+    at: dt.datetime,
+    decode_s: float,
+    metrics: Metrics,
+) -> FramePublic:
+    """Process a decoded pushed frame and answer it, its decode time among the stages."""
     metrics.stage_seconds.labels("decode").observe(decode_s)
     result = run_pushed(pipeline, frame, at)
     result.timings_ms = {"decode": round(decode_s * 1000.0, 3), **result.timings_ms}

@@ -14,9 +14,8 @@ from serve.cameras.service import UnknownCameraError
 from serve.pipeline.push import (
     PushRefusedError,
     admit_push,
+    answer_pushed,
     check_pushable,
-    frame_public,
-    run_pushed,
 )
 from serve.routes.deps import CamerasDep, DecoderDep, MetricsDep, SettingsDep
 from serve.routes.uploads import read_bytes
@@ -61,12 +60,11 @@ async def push_frame(
         except ImageDecodeError as e:
             raise PushRefusedError(422, f"field 'image': {e}") from e
         decode_s = time.perf_counter() - started
-        metrics.stage_seconds.labels("decode").observe(decode_s)
-        result = await run_in_threadpool(run_pushed, pipeline, frame, at)
+        return await run_in_threadpool(
+            answer_pushed, camera, pipeline, frame, at, decode_s, metrics
+        )
     except PushRefusedError as e:
         raise HTTPException(e.status, e.detail, headers=e.headers or None) from e
-    result.timings_ms = {"decode": round(decode_s * 1000.0, 3), **result.timings_ms}
-    return frame_public(result, frame.size[0], frame.size[1], camera.tz)
 
 
 async def _forward(
