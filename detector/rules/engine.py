@@ -116,19 +116,27 @@ def _anchor(box: Box, label: str) -> tuple[float, float]:
     return ((x1 + x2) / 2, y2 if label in GROUND_ANCHORED else (y1 + y2) / 2)
 
 
+SAME_OBJECT_IOU = 0.7  # two classes' boxes this alike are one object called twice
+
+
 def _merge_overlaps(sightings: list[_Sighting]) -> list[_Sighting]:
-    """One sighting per object and violation: the detector may call one fruit stall both
-    ``stall`` and ``goods`` (NMS is per class); the stronger box stands for both."""
+    """One sighting per object: the detector may call one fruit stall both ``stall`` and
+    ``goods`` (NMS is per class), or one banner both ``outdoor_ad`` and ``graffiti``; the
+    stronger box stands for both. Within a violation a box mostly inside the other counts
+    (goods on a stall); across violations only near-identical boxes do, so a flyer on a
+    parked car or graffiti beside an ad keeps its own case."""
     kept: list[_Sighting] = []
     for s in sorted(sightings, key=lambda s: -s.confidence):
-        if not any(
-            k.violation == s.violation
-            and k.label != s.label
-            and ((o := box_overlap(k.box, s.box))[0] >= 0.5 or o[1] >= 0.8)
-            for k in kept
-        ):
+        if not any(k.label != s.label and _same_object(k, s) for k in kept):
             kept.append(s)
     return sorted(kept, key=lambda s: s.row)
+
+
+def _same_object(a: _Sighting, b: _Sighting) -> bool:
+    iou, inside = box_overlap(a.box, b.box)
+    if a.violation == b.violation:
+        return iou >= 0.5 or inside >= 0.8
+    return iou >= SAME_OBJECT_IOU
 
 
 def _zone_for(
@@ -341,12 +349,19 @@ class ViolationEngine:
         pairs = []
         for si, s in enumerate(sightings):
             for ci, c in enumerate(cands):
-                tol = rule.max_motion * c.size
+                tol = max(rule.max_motion * c.size, 1e-6)
                 d = float(np.hypot(s.anchor[0] - c.anchor[0], s.anchor[1] - c.anchor[1]))
-                if d > tol:
+                last = box_overlap(s.box, c.box)[0]
+                # a pending object must stay where it started; an open case's object is also
+                # the box over its last one (a parked car first seen while pulling in, its box
+                # cut short by a bus passing in front), so it never opens a second case
+                if d > tol and not (c.phase == "open" and last >= 0.5):
                     continue
-                cost = d / max(tol, 1e-6) + (0.0 if s.label == c.label else 0.5)
+                cost = min(d / tol, 1.0) + (0.0 if s.label == c.label else 0.5)
                 cost -= 0.5 if s.tracker_id >= 0 and s.tracker_id in c.tracker_ids else 0.0
+                # the box still over the candidate's last one is the object itself: a car
+                # driving past a parked one may take over its track id, not its case
+                cost += 1.0 - last
                 pairs.append((cost, si, ci))
         pairs.sort()
         taken_s: set[int] = set()
