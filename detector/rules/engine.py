@@ -22,8 +22,9 @@ from detector.detections import Detections
 from detector.geometry import Box, box_overlap
 from detector.rules.config import RuleConfig
 from detector.rules.context import ContextMemory
-from detector.taxonomy import Taxonomy, ViolationType
-from detector.zones import GROUND_ANCHORED, Zone, ZoneSet
+from detector.rules.sightings import Sighting, anchor_of, merge_overlaps, zone_for
+from detector.taxonomy import Taxonomy
+from detector.zones import Zone, ZoneSet
 
 Phase = Literal["pending", "open"]
 EventKind = Literal["started", "progress", "reached", "seen", "ended"]
@@ -97,60 +98,6 @@ class OpenViolation:
     first_seen: dt.datetime
     last_seen: dt.datetime
     reached_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class _Sighting:
-    row: int
-    violation: str
-    label: str
-    box: Box
-    anchor: tuple[float, float]
-    confidence: float
-    tracker_id: int
-    zone: Zone | None
-
-
-def _anchor(box: Box, label: str) -> tuple[float, float]:
-    x1, y1, x2, y2 = box
-    return ((x1 + x2) / 2, y2 if label in GROUND_ANCHORED else (y1 + y2) / 2)
-
-
-SAME_OBJECT_IOU = 0.7  # two classes' boxes this alike are one object called twice
-
-
-def _merge_overlaps(sightings: list[_Sighting]) -> list[_Sighting]:
-    """One sighting per object: the detector may call one fruit stall both ``stall`` and
-    ``goods`` (NMS is per class), or one banner both ``outdoor_ad`` and ``graffiti``; the
-    stronger box stands for both. Within a violation a box mostly inside the other counts
-    (goods on a stall); across violations only near-identical boxes do, so a flyer on a
-    parked car or graffiti beside an ad keeps its own case."""
-    kept: list[_Sighting] = []
-    for s in sorted(sightings, key=lambda s: -s.confidence):
-        if not any(k.label != s.label and _same_object(k, s) for k in kept):
-            kept.append(s)
-    return sorted(kept, key=lambda s: s.row)
-
-
-def _same_object(a: _Sighting, b: _Sighting) -> bool:
-    iou, inside = box_overlap(a.box, b.box)
-    if a.violation == b.violation:
-        return iou >= 0.5 or inside >= 0.8
-    return iou >= SAME_OBJECT_IOU
-
-
-def _zone_for(
-    violation: ViolationType, label: str, zones: Sequence[Zone]
-) -> tuple[bool, Zone | None]:
-    """Whether the zones an object is in satisfy the violation, and which zone it is in."""
-    cond = violation.zones.for_class(label)
-    types = {z.type for z in zones}
-    if cond.outside and types & set(cond.outside):
-        return False, None
-    if cond.inside:
-        inside = [z for z in zones if z.type in cond.inside]
-        return (True, inside[0]) if inside else (False, None)
-    return True, zones[0] if zones else None
 
 
 class ViolationEngine:
@@ -239,7 +186,7 @@ class ViolationEngine:
                 label=ov.label,
                 zone_id=ov.zone_id,
                 responsible=ov.responsible,
-                anchor=_anchor(ov.box, ov.label),
+                anchor=anchor_of(ov.box, ov.label),
                 size=max(ov.box[3] - ov.box[1], 1.0),
                 box=ov.box,
                 first_seen=ov.first_seen.timestamp(),
@@ -264,7 +211,7 @@ class ViolationEngine:
             )
         self._last_t = t
         self._frame += 1
-        sightings = _merge_overlaps(self._sightings(detections, at.astimezone(self.tz)))
+        sightings = merge_overlaps(self._sightings(detections, at.astimezone(self.tz)))
         events: list[ViolationEvent] = []
         matched: set[int] = set()
         # first let go of what has been gone too long, so a late look-alike starts afresh
@@ -299,7 +246,7 @@ class ViolationEngine:
                 matched.add(cand.key)
         return events
 
-    def _sightings(self, detections: Detections, local: dt.datetime) -> list[_Sighting]:
+    def _sightings(self, detections: Detections, local: dt.datetime) -> list[Sighting]:
         names = self.taxonomy.names
         numbered = Detections(
             xyxy=detections.xyxy,
@@ -325,15 +272,15 @@ class ViolationEngine:
                 rule = self.rules.get(violation.key)
                 if rule is None or conf < rule.min_confidence or not rule.active_at(local):
                     continue
-                ok, zone = _zone_for(violation, label, membership[i])
+                ok, zone = zone_for(violation, label, membership[i])
                 if ok and self.context.allows(violation, label, box):
                     out.append(
-                        _Sighting(
+                        Sighting(
                             int(rows[i]),
                             violation.key,
                             label,
                             box,
-                            _anchor(box, label),
+                            anchor_of(box, label),
                             conf,
                             int(tracker[i]),
                             zone,
@@ -343,8 +290,8 @@ class ViolationEngine:
 
     @staticmethod
     def _match(
-        sightings: list[_Sighting], cands: list[Candidate], rule: RuleConfig
-    ) -> tuple[list[tuple[_Sighting, Candidate]], list[_Sighting]]:
+        sightings: list[Sighting], cands: list[Candidate], rule: RuleConfig
+    ) -> tuple[list[tuple[Sighting, Candidate]], list[Sighting]]:
         """Pair sightings with candidates by place (greedy on a cost); return the rest too."""
         pairs = []
         for si, s in enumerate(sightings):
@@ -376,7 +323,7 @@ class ViolationEngine:
         rest = [s for si, s in enumerate(sightings) if si not in taken_s]
         return matched, rest
 
-    def _start(self, s: _Sighting, t: float) -> Candidate:
+    def _start(self, s: Sighting, t: float) -> Candidate:
         key = next(self._keys)
         cand = Candidate(
             key=key,
@@ -398,7 +345,7 @@ class ViolationEngine:
         self.candidates[key] = cand
         return cand
 
-    def _advance(self, cand: Candidate, s: _Sighting, t: float) -> ViolationEvent:
+    def _advance(self, cand: Candidate, s: Sighting, t: float) -> ViolationEvent:
         best = s.confidence > cand.best_confidence
         cand.last_seen = max(cand.last_seen, t)
         cand.frames += 1
@@ -438,7 +385,7 @@ class ViolationEngine:
 
     @staticmethod
     def _event(
-        kind: EventKind, cand: Candidate, s: _Sighting | None, *, best: bool = True
+        kind: EventKind, cand: Candidate, s: Sighting | None, *, best: bool = True
     ) -> ViolationEvent:
         return ViolationEvent(
             kind=kind,
