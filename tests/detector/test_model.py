@@ -183,9 +183,16 @@ def test_fixed_shape_compiles_per_frame_shape_with_the_same_boxes(
         assert a.class_id.tolist() == b.class_id.tolist()
         assert np.allclose(a.xyxy, b.xyxy, atol=0.05)
         assert np.allclose(a.confidence, b.confidence, atol=1e-3)
-    # 16:9 and 3:4 frames letterbox to two input shapes: one compiled model each, the
+    # 16:9 and 3:4 frames letterbox to two input shapes (h, w; the long side the model's
+    # input size, the short one rounded up to the stride): one compiled model each, the
     # most recently used last
-    assert list(backend._by_shape) == [(384, 288), (224, 384)]  # type: ignore[attr-defined]
+    size = fixed.backend.info.imgsz[0]
+
+    def up(v: float) -> int:
+        return -(-round(v) // 32) * 32
+
+    expected = [(size, up(size * 270 / 360)), (up(size * 360 / 640), size)]
+    assert list(backend._by_shape) == expected  # type: ignore[attr-defined]
     for i in range(backend.MAX_SHAPES + 1):  # type: ignore[attr-defined]
         fixed.detect(np.ascontiguousarray(wide[:, : 320 + 64 * i]))
     assert len(backend._by_shape) == backend.MAX_SHAPES  # type: ignore[attr-defined]

@@ -39,8 +39,11 @@ def test_the_rate_is_over_the_frames_after_it_settled() -> None:
 
 
 @pytest.mark.slow
-def test_the_committed_0_1_0_finds_every_demo_culprit() -> None:
-    model = REPO / "models" / "streetwatch-yolo-0.1.0"
+@pytest.mark.parametrize("entry", ["streetwatch-yolo-0.1.0", "current"])
+def test_the_committed_models_find_every_demo_culprit(entry: str) -> None:
+    """0.1.0 (the model the loop test starts from) and the current one: the check's
+    baseline must hold, or it would wave through a candidate that loses a culprit."""
+    model = REPO / "models" / entry
     detector = Detector.load(model, backend="onnxruntime", conf=SERVING_CONF)
     results = {c.label: c for c in find_culprits(detector)}
     assert set(results) == {"car", "stall", "outdoor_ad"}
