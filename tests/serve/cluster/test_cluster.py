@@ -37,6 +37,7 @@ from tests.serve.service import (
     write_config,
 )
 from tests.serve.store.postgres import PostgresServer
+from tests.serve.test_main_command import free_port
 
 pytest.importorskip("ray", reason="ray is not installed (pip install -e '.[cluster]')")
 pytestmark = [pytest.mark.cluster, pytest.mark.postgres, pytest.mark.slow]
@@ -358,3 +359,41 @@ def test_a_second_api_process_forwards_frames_and_places_cameras(
     assert _summary([c for c in found if c["camera_id"] in PUSHED]) == _summary(undisturbed)
     assert [c["violation"] for c in found if c["camera_id"] == "cam-new"] == ["illegal_parking"]
     assert any("cam-new" in w["cameras"] for w in owners), "placed by the coordinator"
+
+
+@pytest.fixture
+def client_server_head(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A running Ray cluster on this machine whose head serves Ray Client; its address.
+    Its worker processes import the test's detector factory from this checkout, as a
+    deployment's import ``serve`` from their install."""
+    pytest.importorskip("grpc", reason="Ray Client needs grpcio (pip install 'ray[client]')")
+    from ray.cluster_utils import Cluster
+
+    repo = str(Path(__file__).resolve().parents[3])
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")]))
+    )
+    port = free_port()
+    cluster = Cluster(
+        initialize_head=True, head_node_args={"num_cpus": 2, "ray_client_server_port": port}
+    )
+    try:
+        yield f"ray://127.0.0.1:{port}"
+    finally:
+        cluster.shutdown()
+
+
+def test_an_api_joining_through_ray_client_opens_the_same_cases(
+    tmp_path: Path,
+    postgres_server: PostgresServer,
+    snapshot_url: str,
+    undisturbed: list[dict[str, Any]],
+    client_server_head: str,
+) -> None:
+    """``--cluster ray://HOST:PORT``: the API runs off the cluster (a Ray Client driver),
+    its workers on the cluster's nodes, with the cases of the local run."""
+    url = postgres_server.create_database("cluster_ray_client")
+    found, facts = _run(tmp_path, url, snapshot_url, cluster=client_server_head)
+    assert {w["node_id"] for w in facts["before"]}, facts
+    assert _summary(found) == _summary(undisturbed)
+    assert sum(1 for c in found if c["camera_id"] == "cam-pull") == 1
