@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -16,7 +17,7 @@ from detector.scene.config import SceneConfig
 from detector.scene.events import SceneEvent
 from detector.scene.grid import Grid
 from detector.scene.reference import Frame
-from detector.scene.state import State
+from detector.scene.state import Hint, State
 from detector.zones import Zone
 
 
@@ -89,6 +90,42 @@ class SceneBaseline:
                 raise ValueError("no background yet: call update() with a frame first")
             return np.clip(self._model.initial, 0, 255).astype(np.uint8)
         return np.clip(self._s.background, 0, 255).astype(np.uint8)
+
+    def pending(self) -> list[dict[str, Any]]:
+        """The candidates that have not reached their dwell, as plain data (full-frame boxes,
+        frame times in epoch seconds), for another process to ``adopt``."""
+        grid = self._s.grid
+        if grid is None:
+            return []
+        return [
+            {"box": list(grid.to_full(t.box)), "first_seen": t.first_seen, "last_seen": t.last_seen}
+            for t in self._s.tracks.values()
+            if not t.reached
+        ]
+
+    def adopt(self, pending: Sequence[Mapping[str, Any]]) -> int:
+        """Take the candidates another process had (its ``pending()``): a candidate that forms
+        where one was, within ``resume_s`` of its last sighting, keeps that first sighting,
+        so a camera moved to another worker or restarted does not start an object's dwell
+        again. Returns how many it took; ValueError for data of another shape."""
+        try:
+            hints = [
+                Hint(
+                    (
+                        float(p["box"][0]),
+                        float(p["box"][1]),
+                        float(p["box"][2]),
+                        float(p["box"][3]),
+                    ),
+                    float(p["first_seen"]),
+                    float(p["last_seen"]),
+                )
+                for p in pending
+            ]
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise ValueError(f"scene candidates are not readable: {e!r}") from e
+        self._s.hints = hints
+        return len(hints)
 
     # -- the update ---------------------------------------------------------------------
 

@@ -80,7 +80,7 @@ class Candidates:
             if key is None:
                 key = s.next_key
                 s.next_key += 1
-                s.tracks[key] = Track(key, box, first, at, score)
+                s.tracks[key] = Track(key, box, self._resumed(box, first, at), at, score)
             owned.setdefault(key, []).append((box, first, score))
         for key, parts in owned.items():
             track = s.tracks[key]
@@ -169,6 +169,20 @@ class Candidates:
             px, py, pw, ph = (int(v) for v in stats[i, :4])
             joined[i] = near((x, y, x + bw, y + bh), (px, py, px + pw, py + ph), cfg.merge_gap)
         return np.asarray(joined[parts], np.bool_)
+
+    def _resumed(self, box: tuple[int, int, int, int], first: float, at: float) -> float:
+        """A new candidate's first sighting: where another process had one (an adopted
+        hint, seen there within ``resume_s``), that one's, so its dwell goes on."""
+        s = self._s
+        if not s.hints:
+            return first
+        assert s.grid is not None
+        s.hints = [h for h in s.hints if at - h.last_seen <= self.config.resume_s]
+        for hint in s.hints:
+            if box_overlap(box, s.grid.to_analysis(hint.box))[1] >= self.config.match_overlap:
+                s.hints.remove(hint)
+                return min(first, hint.first_seen)
+        return first
 
     def _match(self, box: tuple[int, int, int, int]) -> int | None:
         best, best_key = self.config.match_overlap, None

@@ -34,13 +34,23 @@ class SceneConfig:
     merge_gap: int = 8  # analysis pixels between parts of one object
     match_overlap: float = 0.3  # box overlap (over the smaller) that continues a candidate
     removed_edges: float = 2.0  # edges gone / edges added along a new region: an object left
+    # a candidate another process had (``SceneBaseline.adopt``) still counts this long after
+    # it was last seen there: a camera moved or restarted keeps its object's first sighting
+    resume_s: float = 120.0
 
     def __post_init__(self) -> None:
         if self.width < 32:
             raise ValueError(f"width must be at least 32 pixels, got {self.width}")
         if self.window < 3 or self.window % 2 == 0:
             raise ValueError(f"window must be an odd number >= 3, got {self.window}")
-        for name in ("background_tau_s", "motion_tau_s", "static_s", "lost_s", "absorb_after_s"):
+        for name in (
+            "background_tau_s",
+            "motion_tau_s",
+            "static_s",
+            "lost_s",
+            "absorb_after_s",
+            "resume_s",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0.0 < self.min_area < 1.0:

@@ -26,6 +26,15 @@ class Track:
     reached: bool = False
 
 
+@dataclass(frozen=True)
+class Hint:
+    """A candidate another process had: where (full-frame pixels) and when it was seen."""
+
+    box: tuple[float, float, float, float]
+    first_seen: float
+    last_seen: float
+
+
 @dataclass
 class State:
     grid: Grid | None = None  # known from the first frame
@@ -45,4 +54,5 @@ class State:
     tracks: dict[int, Track] = field(default_factory=dict)
     next_key: int = 1
     pending: list[SceneEvent] = field(default_factory=list)
+    hints: list[Hint] = field(default_factory=list)  # adopted candidates not yet found again
     warmup: list[U8] = field(default_factory=list)

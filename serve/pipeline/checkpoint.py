@@ -1,4 +1,6 @@
-"""A camera's pending violation clocks, saved to the store and taken back on start.
+"""A camera's pending violation clocks, saved to the store and taken back on start: the
+rules engine's pending candidates and the scene baseline's (an object a new worker would
+otherwise see as just arrived).
 
 Written every ``interval_s`` of the camera's frame time while anything is pending (and
 once more when the pipeline closes, so a camera moved on purpose resumes exactly); read
@@ -11,12 +13,16 @@ import datetime as dt
 import logging
 import os
 import socket
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from detector.rules.engine import ViolationEngine
 from detector.rules.state import adopt_pending, pending_state
 from serve.store.checkpoints import CheckpointRepo
+
+if TYPE_CHECKING:
+    from serve.scene import SceneWatch
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +37,7 @@ class EngineCheckpoint:
         self.interval_s = interval_s
         self._saved_at: dt.datetime | None = None
         self._had_pending = False
+        self.scene: SceneWatch | None = None  # the camera's scene baseline, when it has one
 
     def maybe_save(self, engine: ViolationEngine, at: dt.datetime) -> None:
         """Save if ``interval_s`` of frame time has passed since the last save and there is
@@ -44,8 +51,10 @@ class EngineCheckpoint:
     def save(self, engine: ViolationEngine, at: dt.datetime) -> None:
         if self.repo is None:
             return
-        state = pending_state(engine)
-        pending = bool(state["pending"])
+        state: dict[str, Any] = pending_state(engine)
+        if self.scene is not None:
+            state["scene"] = self.scene.baseline.pending()
+        pending = bool(state["pending"] or state.get("scene"))
         if not pending and not self._had_pending and self._saved_at is not None:
             self._saved_at = at
             return  # nothing pending then or now: the stored state already says so
@@ -70,17 +79,25 @@ class EngineCheckpoint:
             return None
         if saved is None:
             return None
+        scene, scene_taken = saved.state.get("scene"), 0
+        if self.scene is not None and scene:
+            try:
+                scene_taken = self.scene.baseline.adopt(scene)
+            except ValueError as e:
+                logger.warning("camera %s: scene candidates not taken back: %s", self.camera_id, e)
         try:
             taken = adopt_pending(engine, saved.state)
         except ValueError as e:
             logger.warning("camera %s: checkpoint not taken back: %s", self.camera_id, e)
             return None
         logger.info(
-            "camera %s: %d pending violations taken back from %s (frame %s)",
+            "camera %s: %d pending violations and %d scene candidates taken back from %s "
+            "(frame %s)",
             self.camera_id,
             taken,
+            scene_taken,
             saved.owner,
             saved.frame_at.isoformat(),
         )
-        self._saved_at, self._had_pending = saved.frame_at, taken > 0
+        self._saved_at, self._had_pending = saved.frame_at, taken + scene_taken > 0
         return saved.frame_at

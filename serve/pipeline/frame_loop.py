@@ -118,6 +118,7 @@ class CameraPipeline:
             if camera.scene.enabled
             else None
         )
+        self.checkpoint.scene = watch
         self.scene = SceneCases(
             camera,
             watch,

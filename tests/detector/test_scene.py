@@ -325,3 +325,31 @@ def test_explain(
 def test_explain_checks_names() -> None:
     with pytest.raises(ValueError, match="outside the 1 names"):
         explain((0, 0, 1, 1), _dets([(0, 0, 1, 1, 0.5, 3)]), ["car"])
+
+
+def test_an_adopted_candidate_keeps_its_first_sighting_in_a_new_process() -> None:
+    """A camera moved to another worker (or restarted) mid-dwell: the new baseline, given
+    the old one's pending candidates, reports the object at its first dwell, not a whole
+    dwell after the move."""
+    first = SceneBaseline([WALK], FAST)
+    _play(first, 5)
+    assert not _kinds(_play(first, 9, [BOX_WALK], start=5), "reached")
+    [pending] = first.pending()
+    assert box_overlap(pending["box"], BOX_WALK)[0] > 0.7 and 5 <= pending["first_seen"] < 12
+    moved = SceneBaseline([WALK], FAST, background=first.background())
+    assert moved.adopt([pending]) == 1
+    fresh = SceneBaseline([WALK], FAST, background=first.background())
+    [again] = _kinds(_play(moved, 20, [BOX_WALK], start=14), "reached")
+    [late] = _kinds(_play(fresh, 20, [BOX_WALK], start=14), "reached")
+    assert again.first_seen == pending["first_seen"]
+    assert late.first_seen >= 14 and late.last_seen > again.last_seen
+    # a hint too old for ``resume_s``, or somewhere else, is not taken
+    stale = SceneBaseline([WALK], FAST, background=first.background())
+    stale.adopt([{**pending, "last_seen": pending["last_seen"] - 1000}])
+    [own] = _kinds(_play(stale, 20, [BOX_WALK], start=14), "reached")
+    assert own.first_seen >= 14
+
+
+def test_unreadable_candidates_are_refused() -> None:
+    with pytest.raises(ValueError, match="scene candidates are not readable"):
+        SceneBaseline([WALK], FAST).adopt([{"box": [1, 2], "first_seen": 0, "last_seen": 0}])

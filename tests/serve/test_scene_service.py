@@ -270,3 +270,21 @@ def test_the_learnt_scene_survives_a_restart(tmp_path: Path) -> None:
         run(client, 200, 400, unseen=crate)
         [again] = cases(client)
     assert again["id"] == case["id"], "the crate is the same case after the restart"
+
+
+def test_a_restart_mid_dwell_keeps_the_scene_object_s_first_sighting(tmp_path: Path) -> None:
+    """The crate is 40 s into its 60 s dwell when the service stops: the scene baseline's
+    pending candidate is checkpointed with the engine's clocks, so after the restart the
+    case opens at the first dwell with the crate's first sighting, not 60 s later."""
+    config = write_config(tmp_path / "cameras.yaml", [CAMERA])
+    crate = [(CRATE, CRATE_BGR)]
+    with service(tmp_path, config) as client:
+        run(client, 0, 60)
+        run(client, 60, 100, unseen=crate)
+        assert cases(client) == []
+    with service(tmp_path, config) as client:
+        run(client, 100, 150, unseen=crate)
+        [case] = cases(client)
+    first_seen = dt.datetime.fromisoformat(case["first_seen"])
+    assert first_seen < T0 + dt.timedelta(seconds=100), "the dwell began before the restart"
+    assert case["violation"] == "new_static_object" and overlap(case["box"], CRATE) > 0.7
