@@ -92,15 +92,15 @@ class SceneBaseline:
         return np.clip(self._s.background, 0, 255).astype(np.uint8)
 
     def pending(self) -> list[dict[str, Any]]:
-        """The candidates that have not reached their dwell, as plain data (full-frame boxes,
-        frame times in epoch seconds), for another process to ``adopt``."""
+        """The candidates in a watched zone that have not reached its dwell, as plain data
+        (full-frame boxes, frame times in epoch seconds), for another process to ``adopt``."""
         grid = self._s.grid
         if grid is None:
             return []
         return [
             {"box": list(grid.to_full(t.box)), "first_seen": t.first_seen, "last_seen": t.last_seen}
             for t in self._s.tracks.values()
-            if not t.reached
+            if t.started and not t.reached
         ]
 
     def adopt(self, pending: Sequence[Mapping[str, Any]]) -> int:

@@ -350,6 +350,13 @@ def test_an_adopted_candidate_keeps_its_first_sighting_in_a_new_process() -> Non
     assert own.first_seen >= 14
 
 
+def test_only_candidates_in_a_watched_zone_are_pending() -> None:
+    base = SceneBaseline([WALK], FAST)  # the wall above the pavement is watched by no zone
+    _play(base, 5)
+    _play(base, 9, [BOX_WALL], start=5)
+    assert base._s.tracks and base.pending() == []
+
+
 def test_unreadable_candidates_are_refused() -> None:
     with pytest.raises(ValueError, match="scene candidates are not readable"):
         SceneBaseline([WALK], FAST).adopt([{"box": [1, 2], "first_seen": 0, "last_seen": 0}])
