@@ -14,9 +14,10 @@ import logging
 import os
 import tempfile
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -112,6 +113,14 @@ class SceneWatch:
             self.save()
             self._saved = at
         return events
+
+    def pending(self) -> list[dict[str, Any]]:
+        """The baseline's objects waiting for their dwell (``SceneBaseline.pending``)."""
+        return self.baseline.pending()
+
+    def adopt(self, pending: Sequence[Mapping[str, Any]]) -> int:
+        """Take another process's waiting objects (``SceneBaseline.adopt``)."""
+        return self.baseline.adopt(pending)
 
     def before(self, first_seen: float) -> Before | None:
         """The newest kept frame taken before ``first_seen``: the scene before the object."""

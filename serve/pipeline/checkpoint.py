@@ -1,6 +1,7 @@
 """A camera's pending violation clocks, saved to the store and taken back on start: the
-rules engine's pending candidates and the scene baseline's (an object a new worker would
-otherwise see as just arrived).
+rules engine's pending candidates, and its other signals' (``parts``: the scene baseline's
+objects waiting for their dwell, the text signal's flyers read fewer times than a case
+needs), which a new worker would otherwise see as just arrived.
 
 Written every ``interval_s`` of the camera's frame time while anything is pending (and
 once more when the pipeline closes, so a camera moved on purpose resumes exactly); read
@@ -13,7 +14,8 @@ import datetime as dt
 import logging
 import os
 import socket
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -21,8 +23,15 @@ from detector.rules.engine import ViolationEngine
 from detector.rules.state import adopt_pending, pending_state
 from serve.store.checkpoints import CheckpointRepo
 
-if TYPE_CHECKING:
-    from serve.scene import SceneWatch
+
+class Resumable(Protocol):
+    """A signal whose pending finds outlive its process: ``pending`` as plain data, and
+    ``adopt`` (ValueError for data it cannot read) in a fresh one."""
+
+    def pending(self) -> list[dict[str, Any]]: ...
+
+    def adopt(self, pending: Sequence[Mapping[str, Any]]) -> int: ...
+
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +46,7 @@ class EngineCheckpoint:
         self.interval_s = interval_s
         self._saved_at: dt.datetime | None = None
         self._had_pending = False
-        self.scene: SceneWatch | None = None  # the camera's scene baseline, when it has one
+        self.parts: dict[str, Resumable] = {}  # the camera's other signals, by state key
 
     def maybe_save(self, engine: ViolationEngine, at: dt.datetime) -> None:
         """Save if ``interval_s`` of frame time has passed since the last save and there is
@@ -52,9 +61,9 @@ class EngineCheckpoint:
         if self.repo is None:
             return
         state: dict[str, Any] = pending_state(engine)
-        if self.scene is not None:
-            state["scene"] = self.scene.baseline.pending()
-        pending = bool(state["pending"] or state.get("scene"))
+        for name, part in self.parts.items():
+            state[name] = part.pending()
+        pending = bool(state["pending"]) or any(state[name] for name in self.parts)
         if not pending and not self._had_pending and self._saved_at is not None:
             self._saved_at = at
             return  # nothing pending then or now: the stored state already says so
@@ -79,25 +88,27 @@ class EngineCheckpoint:
             return None
         if saved is None:
             return None
-        scene, scene_taken = saved.state.get("scene"), 0
-        if self.scene is not None and scene:
+        others = 0
+        for name, part in self.parts.items():
+            if not (found := saved.state.get(name)):
+                continue
             try:
-                scene_taken = self.scene.baseline.adopt(scene)
+                others += part.adopt(found)
             except ValueError as e:
-                logger.warning("camera %s: scene candidates not taken back: %s", self.camera_id, e)
+                logger.warning("camera %s: %s finds not taken back: %s", self.camera_id, name, e)
         try:
             taken = adopt_pending(engine, saved.state)
         except ValueError as e:
             logger.warning("camera %s: checkpoint not taken back: %s", self.camera_id, e)
             return None
         logger.info(
-            "camera %s: %d pending violations and %d scene candidates taken back from %s "
+            "camera %s: %d pending violations and %d scene/text finds taken back from %s "
             "(frame %s)",
             self.camera_id,
             taken,
-            scene_taken,
+            others,
             saved.owner,
             saved.frame_at.isoformat(),
         )
-        self._saved_at, self._had_pending = saved.frame_at, taken + scene_taken > 0
+        self._saved_at, self._had_pending = saved.frame_at, taken + others > 0
         return saved.frame_at

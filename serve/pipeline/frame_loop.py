@@ -118,7 +118,6 @@ class CameraPipeline:
             if camera.scene.enabled
             else None
         )
-        self.checkpoint.scene = watch
         self.scene = SceneCases(
             camera,
             watch,
@@ -142,6 +141,7 @@ class CameraPipeline:
             case_here=self.scene.case_here,
         )
         self.scene.others = self.text.places
+        self.checkpoint.parts = {"text": self.text} | ({"scene": watch} if watch else {})
         self.reinspector = Reinspector(
             camera,
             taxonomy=taxonomy,

@@ -16,8 +16,9 @@ import datetime as dt
 import logging
 import math
 from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -142,6 +143,43 @@ class TextCases:
         for r in records:
             if r.signal == "ocr":
                 self._open[r.id] = (r.box[0], r.box[1], r.box[2], r.box[3])
+
+    def pending(self) -> list[dict[str, Any]]:
+        """Flyers read fewer than ``confirm_reads`` times, as plain data: a camera moved to
+        another worker (or restarted) goes on counting their reads there."""
+        return [
+            {
+                "box": list(p.box),
+                "numbers": sorted(p.numbers),
+                "first_at": p.first_at,
+                "last_at": p.last_at,
+                "reads": p.reads,
+            }
+            for p in self._pending
+        ]
+
+    def adopt(self, pending: Sequence[Mapping[str, Any]]) -> int:
+        """Take another process's ``pending`` reads; ValueError for data of another shape."""
+        try:
+            taken = [
+                _Pending(
+                    box=(
+                        float(p["box"][0]),
+                        float(p["box"][1]),
+                        float(p["box"][2]),
+                        float(p["box"][3]),
+                    ),
+                    numbers={str(n) for n in p["numbers"]},
+                    first_at=float(p["first_at"]),
+                    last_at=float(p["last_at"]),
+                    reads=int(p["reads"]),
+                )
+                for p in pending
+            ]
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise ValueError(f"pending flyer reads are not readable: {e!r}") from e
+        self._pending = [*self._pending, *taken][-MAX_PENDING:]
+        return len(taken)
 
     # -- scheduling (frame loop) ------------------------------------------------------------
 

@@ -122,3 +122,32 @@ def test_real_facades_alone_give_no_flyer_case(
     with service(tmp_path, config) as c:
         _run(c, photo, 3 * SWEEP_S + 10)
         assert _flyer_cases(c) == []
+
+
+def test_a_flyer_read_once_before_a_restart_is_a_case_at_its_next_read(tmp_path: Path) -> None:
+    """One read of a flyer, then the service stops: its pending read is checkpointed, so
+    the new process's first read confirms it, the case dated from the first read (without
+    it, the new process would need two sweeps, 60 s apart)."""
+    wall = cv2.GaussianBlur(
+        np.random.default_rng(5).integers(150, 200, (480, 640, 3), np.uint8), (0, 0), 2
+    )
+    scene = paste_flyer(wall, np.random.default_rng(11), digit_px=14)
+    config = write_config(tmp_path / "cameras.yaml", [_camera(640, 480)])
+    with service(tmp_path, config) as c:
+        repo = c.app.state.cameras.checkpoints  # type: ignore[attr-defined]
+        for t in range(0, SWEEP_S, 10):  # the first sweep's read, collected at a later frame
+            _run(c, scene.image, 10, start=t)
+            saved = repo.load("cam-wall")
+            if saved is not None and saved.state.get("text"):
+                break
+        assert saved is not None and [p["reads"] for p in saved.state["text"]] == [1]
+        assert _flyer_cases(c) == []
+    found: list[dict[str, Any]] = []
+    with service(tmp_path, config) as c:
+        for start in range(t + 10, t + SWEEP_S, 10):  # within one sweep: one read here
+            _run(c, scene.image, 10, start=start)
+            if found := _flyer_cases(c):
+                break
+    [case] = found
+    assert [p["number"] for p in case["phones"]] == [scene.number], case["text"]
+    assert dt.datetime.fromisoformat(case["first_seen"]) == T0, "dated from the first read"
