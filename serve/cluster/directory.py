@@ -23,6 +23,7 @@ from typing import Any
 import ray
 from ray.exceptions import GetTimeoutError, RayActorError
 
+from serve.cluster.join import NAMESPACE, join
 from serve.cluster.router import Router, WorkerSlot
 
 logger = logging.getLogger(__name__)
@@ -78,10 +79,8 @@ class IngressCluster(Router):
         self._lock = threading.Lock()
 
     def start(self, camera_ids: list[str]) -> None:
-        from serve.cluster.ray_cluster import NAMESPACE
-
         if not ray.is_initialized():
-            ray.init(address=self.address, namespace=NAMESPACE, configure_logging=False)
+            join(self.address or "auto")
         deadline = time.monotonic() + 120.0
         while self.directory is None:  # the coordinator may still be starting its workers
             try:

@@ -34,6 +34,7 @@ from ray.exceptions import GetTimeoutError, RayActorError
 from detector.model import Detector
 from serve.cluster.detection import DetectorActor, remote_detector
 from serve.cluster.directory import DIRECTORY, DirectoryActor
+from serve.cluster.join import NAMESPACE, join
 from serve.cluster.placement import assign, parse_cluster
 from serve.cluster.router import Router, WorkerSlot
 from serve.cluster.status import cluster_status
@@ -57,7 +58,6 @@ class _RayWorker(CameraWorker):
 
 
 WorkerActor = ray.remote(_RayWorker)
-NAMESPACE = "streetwatch"
 
 
 @dataclass
@@ -130,7 +130,7 @@ class RayCluster(Router):
                     configure_logging=False,
                 )
             else:
-                ray.init(address=self.spec.address, namespace=NAMESPACE, configure_logging=False)
+                join(self.spec.address)
             self._started_ray = True
         self.detectors = [self._spawn_detector(i) for i in range(self.settings.cluster_detectors)]
         if self.detectors:
