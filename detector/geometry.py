@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 Box: TypeAlias = tuple[float, float, float, float]
 """One box as (x1, y1, x2, y2) in pixels of the frame it was found in."""
+
+
+def as_box(values: Any) -> Box:
+    """A box from 4 finite numbers as they come from JSON, a request or a database row;
+    ValueError naming what came otherwise.
+
+    >>> as_box([1, 2.5, "3", 4])
+    (1.0, 2.5, 3.0, 4.0)
+    """
+    message = f"box must be 4 finite numbers (x1, y1, x2, y2), got {values!r}"
+    try:
+        x1, y1, x2, y2 = (float(v) for v in values)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if not all(math.isfinite(v) for v in (x1, y1, x2, y2)):
+        raise ValueError(message)
+    return (x1, y1, x2, y2)
 
 
 def box_overlap(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:

@@ -13,15 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from detector.geometry import Box
+from detector.geometry import as_box
 from detector.rules.engine import Candidate, ViolationEngine
 
 STATE_VERSION = 1
-
-
-def _box(value: Any) -> Box:
-    x1, y1, x2, y2 = (float(v) for v in value)
-    return (x1, y1, x2, y2)
 
 
 def pending_state(engine: ViolationEngine) -> dict[str, Any]:
@@ -67,12 +62,12 @@ def adopt_pending(engine: ViolationEngine, state: dict[str, Any]) -> int:
                 responsible=p["responsible"],
                 anchor=(float(p["anchor"][0]), float(p["anchor"][1])),
                 size=float(p["size"]),
-                box=_box(p["box"]),
+                box=as_box(p["box"]),
                 first_seen=float(p["first_seen"]),
                 last_seen=float(p["last_seen"]),
                 frames=int(p["frames"]),
                 best_confidence=float(p["best_confidence"]),
-                best_box=_box(p["best_box"]),
+                best_box=as_box(p["best_box"]),
                 born_at_frame=int(p["born_at_frame"]),
                 moved=float(p["moved"]),
             )

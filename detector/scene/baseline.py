@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from detector.geometry import Box
+from detector.geometry import Box, as_box
 from detector.scene.arrays import F32, Mask
 from detector.scene.background import BackgroundModel
 from detector.scene.candidates import Candidates
@@ -110,16 +110,7 @@ class SceneBaseline:
         again. Returns how many it took; ValueError for data of another shape."""
         try:
             hints = [
-                Hint(
-                    (
-                        float(p["box"][0]),
-                        float(p["box"][1]),
-                        float(p["box"][2]),
-                        float(p["box"][3]),
-                    ),
-                    float(p["first_seen"]),
-                    float(p["last_seen"]),
-                )
+                Hint(as_box(p["box"]), float(p["first_seen"]), float(p["last_seen"]))
                 for p in pending
             ]
         except (KeyError, TypeError, ValueError, IndexError) as e:

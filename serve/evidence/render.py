@@ -19,7 +19,7 @@ import numpy.typing as npt
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 
-from detector.geometry import Box
+from detector.geometry import Box, as_box
 from detector.image import Image
 from serve.evidence import fonts
 
@@ -119,9 +119,7 @@ def _check_image(image: Image) -> Image:
 
 
 def _check_box(box: Sequence[float]) -> Box:
-    if len(box) != 4 or not all(math.isfinite(float(v)) for v in box):
-        raise ValueError(f"box must be 4 finite numbers (x1, y1, x2, y2), got {box!r}")
-    x1, y1, x2, y2 = (float(v) for v in box)
+    x1, y1, x2, y2 = as_box(box)
     if x2 < x1 or y2 < y1:
         raise ValueError(f"box must have x2 >= x1 and y2 >= y1, got {box!r}")
     return x1, y1, x2, y2

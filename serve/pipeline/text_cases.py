@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from detector.detections import Detections
 from detector.frame import ScaledFrame
-from detector.geometry import Box
+from detector.geometry import Box, as_box
 from detector.image import Image, decode_image
 from detector.metadata import ModelInfo
 from detector.scene.events import SceneEvent
@@ -163,12 +163,7 @@ class TextCases:
         try:
             taken = [
                 _Pending(
-                    box=(
-                        float(p["box"][0]),
-                        float(p["box"][1]),
-                        float(p["box"][2]),
-                        float(p["box"][3]),
-                    ),
+                    box=as_box(p["box"]),
                     numbers={str(n) for n in p["numbers"]},
                     first_at=float(p["first_at"]),
                     last_at=float(p["last_at"]),

@@ -11,10 +11,11 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from detector.geometry import as_box
 from serve.store.case_rows import audit_row, case_record
 from serve.store.database import Database
 from serve.store.orm import CaseRow
-from serve.store.records import REJECT_REASONS, CaseRecord, check_box, require_aware
+from serve.store.records import REJECT_REASONS, CaseRecord, require_aware
 from serve.workflow import IN_PROGRESS, CaseStateError, CaseStatus, check_transition
 
 
@@ -48,7 +49,7 @@ class CaseMoves:
         violation: str | None = None,
     ) -> CaseRecord:
         """Confirm (optionally correcting class, box and so violation) or reject a draft."""
-        checked_box = check_box(box) if box is not None else None
+        checked_box = as_box(box) if box is not None else None
         require_aware("deadline_at", deadline_at)
         if decision == "reject":
             if reason not in REJECT_REASONS:

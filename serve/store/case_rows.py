@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from detector.geometry import as_box
 from serve.store.orm import CaseAuditRow, CaseRow, EvidenceRow
 from serve.store.readings import Reading
 from serve.store.records import (
@@ -16,7 +17,6 @@ from serve.store.records import (
     CaseRecord,
     EvidenceIn,
     EvidenceRecord,
-    check_box,
     check_evidence_kind,
 )
 from serve.workflow import case_status
@@ -122,7 +122,7 @@ def case_record(row: CaseRow) -> CaseRecord:
         last_seen=row.last_seen,
         dwell_reached_at=row.dwell_reached_at,
         confidence=row.confidence,
-        box=check_box(row.box),
+        box=as_box(row.box),
         zone_id=row.zone_id,
         responsible=row.responsible,
         address=row.address,
@@ -136,7 +136,7 @@ def case_record(row: CaseRow) -> CaseRecord:
         updated_at=row.updated_at,
         evidence=tuple(evidence),
         detected_label=row.detected_label,
-        detected_box=check_box(row.detected_box),
+        detected_box=as_box(row.detected_box),
         reviewed_by=row.reviewed_by,
         reviewed_at=row.reviewed_at,
         reject_reason=row.reject_reason,

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import selectinload
 
+from detector.geometry import as_box
 from serve.store.case_moves import CaseMoves, CaseNotFound
 from serve.store.case_rows import (
     audit_row,
@@ -30,7 +31,6 @@ from serve.store.records import (
     EvidenceIn,
     NewCase,
     Signal,
-    check_box,
     check_confidence,
     require_aware,
 )
@@ -71,7 +71,7 @@ class CaseRepo(CaseMoves):
                 last_seen=new.last_seen,
                 dwell_reached_at=new.dwell_reached_at,
                 confidence=new.confidence,
-                box=list(check_box(new.box)),
+                box=list(as_box(new.box)),
                 zone_id=new.zone_id,
                 responsible=new.responsible,
                 address=new.address,
@@ -84,7 +84,7 @@ class CaseRepo(CaseMoves):
                 created_at=now,
                 updated_at=now,
                 detected_label=new.label,
-                detected_box=list(check_box(new.box)),
+                detected_box=list(as_box(new.box)),
                 evidence=[evidence_row(e, now) for e in evidence],
                 reading=new.reading.to_json() if new.reading else None,
             )
@@ -123,7 +123,7 @@ class CaseRepo(CaseMoves):
         require_aware("dwell_reached_at", dwell_reached_at)
         if confidence is not None:
             check_confidence(confidence)
-        checked_box = check_box(box) if box is not None else None
+        checked_box = as_box(box) if box is not None else None
         now = datetime.now(UTC)
         with self._db.session() as session:
             row = self._locked(session, case_id)

@@ -7,23 +7,14 @@ stays in ``read_as``.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from detector.geometry import Box
+from detector.geometry import Box, as_box
 from serve.store.orm import CasePhoneRow
 
 MAX_LINES = 50
 MAX_TEXT = 200
-
-
-def _box(values: Sequence[float]) -> Box:
-    if len(values) != 4 or not all(math.isfinite(float(v)) for v in values):
-        raise ValueError(f"a text line's box is 4 finite numbers, got {values!r}")
-    x1, y1, x2, y2 = (float(v) for v in values)
-    return (x1, y1, x2, y2)
 
 
 @dataclass(frozen=True)
@@ -92,7 +83,7 @@ class Reading:
                 for p in data.get("phones", [])
             ),
             lines=tuple(
-                LineRead(str(ln["text"]), float(ln["confidence"]), _box(ln["box"]))
+                LineRead(str(ln["text"]), float(ln["confidence"]), as_box(ln["box"]))
                 for ln in data.get("lines", [])
             ),
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,7 +9,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Literal, get_args
 
-from detector.geometry import Box
+from detector.geometry import Box, as_box
 from serve.config.cameras import Camera
 from serve.store.readings import Reading
 from serve.workflow import CaseStatus
@@ -41,13 +40,6 @@ def check_evidence_kind(kind: str) -> EvidenceKind:
         if kind == known:
             return known
     raise ValueError(f"evidence kind must be one of {list(EVIDENCE_KINDS)}, got {kind!r}")
-
-
-def check_box(box: Sequence[float]) -> Box:
-    if len(box) != 4 or not all(math.isfinite(v) for v in box):
-        raise ValueError(f"box must be 4 finite numbers (x1, y1, x2, y2), got {box!r}")
-    x1, y1, x2, y2 = (float(v) for v in box)
-    return (x1, y1, x2, y2)
 
 
 def check_confidence(confidence: float) -> None:
@@ -133,7 +125,7 @@ class NewCase:
                 f"({self.first_seen.isoformat()})"
             )
         check_confidence(self.confidence)
-        object.__setattr__(self, "box", check_box(self.box))
+        object.__setattr__(self, "box", as_box(self.box))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from detector.geometry import as_box
 from serve.store.database import Database
 from serve.store.orm import SuppressionRow
-from serve.store.records import SuppressionRecord, check_box, require_aware
+from serve.store.records import SuppressionRecord, require_aware
 
 
 class SuppressionNotFound(KeyError):  # noqa: N818 (paired with CaseNotFound)
@@ -38,7 +39,7 @@ class SuppressionRepo:
             row = SuppressionRow(
                 camera_id=camera_id,
                 label=label,
-                box=list(check_box(box)),
+                box=list(as_box(box)),
                 case_id=case_id,
                 created_by=created_by,
                 created_at=now,
@@ -89,7 +90,7 @@ def _record(row: SuppressionRow) -> SuppressionRecord:
         id=row.id,
         camera_id=row.camera_id,
         label=row.label,
-        box=check_box(row.box),
+        box=as_box(row.box),
         case_id=row.case_id,
         created_by=row.created_by,
         created_at=row.created_at,
