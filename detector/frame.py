@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from detector.image import REDUCTIONS, Image, as_bgr, decode_image
+from detector.image import REDUCTIONS, Image, as_bgr, decode_image, shrink
 from detector.image_header import encoded_size
 
 
@@ -39,6 +39,7 @@ class ScaledFrame:
         self.scale = size[0] / image.shape[1]
         self._full: Image | None = image if full is None else None
         self._decode_full = full
+        self._shrunk: dict[int, Image] = {}
 
     @classmethod
     def of(cls, image: Image) -> ScaledFrame:
@@ -68,6 +69,13 @@ class ScaledFrame:
         return cls(
             image, full_size, full=lambda: decode_image(data), jpeg=jpeg if upright else None
         )
+
+    def shrunk(self, width: int) -> Image:
+        """``image`` at ``width`` pixels wide (``detector.image.shrink``), made once per
+        frame: the motion gate and the scene baseline share one downscale."""
+        if width not in self._shrunk:
+            self._shrunk[width] = shrink(self.image, width)
+        return self._shrunk[width]
 
     def full(self) -> Image:
         """The frame at full size, decoded the first time it is asked for."""

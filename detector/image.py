@@ -110,3 +110,22 @@ def as_bgr(array: npt.NDArray[Any]) -> Image:
         f"expected 1 (grey), 3 (BGR) or 4 (BGRA) channels, got {channels} channels, "
         f"shape {array.shape}"
     )
+
+
+def shrink(image: Image, width: int) -> Image:
+    """``image`` scaled to ``width`` pixels wide (height keeping the aspect ratio, at least
+    1), by pixel area; as it is when it is no wider. Halves first while it is at least twice
+    too wide: OpenCV's area resize has a fast path for exactly 2x (a 640x360 frame to 160
+    px costs 0.13 ms as two halvings against 0.30 ms at once)."""
+    if width < 1:
+        raise ValueError(f"width must be at least 1 pixel, got {width}")
+    h, w = image.shape[:2]
+    if w <= width:
+        return image
+    target = (width, max(1, round(h * width / w)))
+    while image.shape[1] >= 2 * width and image.shape[1] % 2 == 0 and image.shape[0] % 2 == 0:
+        half = (image.shape[1] // 2, image.shape[0] // 2)
+        image = np.asarray(cv2.resize(image, half, interpolation=cv2.INTER_AREA), np.uint8)
+    if image.shape[1] == width and (image.shape[1], image.shape[0]) == target:
+        return image
+    return np.asarray(cv2.resize(image, target, interpolation=cv2.INTER_AREA), np.uint8)

@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from detector.image import shrink
+
 GateReason = Literal["first", "motion", "recheck", "static"]
 
 
@@ -54,11 +56,13 @@ class MotionGate:
         self._ref_t = 0.0
 
     def _small(self, frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-        h, w = frame.shape[:2]
-        size = (self.width, max(1, round(h * self.width / w)))
-        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
-        small = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-        return np.asarray(cv2.GaussianBlur(small, (5, 5), 0), dtype=np.uint8)
+        # scaled down first, grey at the small size (a tenth of the pixels to convert)
+        small = shrink(frame, self.width)
+        if small.shape[1] < self.width:  # a frame narrower than the gate: scaled up
+            size = (self.width, max(1, round(small.shape[0] * self.width / small.shape[1])))
+            small = np.asarray(cv2.resize(small, size, interpolation=cv2.INTER_AREA), np.uint8)
+        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
+        return np.asarray(cv2.GaussianBlur(grey, (5, 5), 0), dtype=np.uint8)
 
     def check(self, frame: npt.NDArray[np.uint8], t: float) -> GateDecision:
         """Decide for the frame taken at ``t`` (seconds); a run makes it the new reference."""

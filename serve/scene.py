@@ -98,7 +98,8 @@ class SceneWatch:
             # else the full frame encoded
             jpeg = frame.jpeg if frame.jpeg is not None else encode_jpeg(frame.full())
             self._before.append(Before(jpeg, frame.size, at))
-        image, size = frame.image, frame.size
+        # the gate's downscale of this frame, shared (``ScaledFrame.shrunk``)
+        image, size = frame.shrunk(self.baseline.config.width), frame.size
         try:
             events = self.baseline.update(image, at, protect=protect, full_size=size)
         except ValueError as e:

@@ -15,10 +15,12 @@ from detector.scene.arrays import (
     K3,
     SUM,
     Mask,
-    chromaticity,
+    channel_medians,
     f32,
     lit,
     median,
+    scalar,
+    soft_chroma,
     weighted,
 )
 from detector.scene.config import SceneConfig
@@ -121,11 +123,12 @@ class BackgroundModel:
         sample = small[::4, ::4].reshape(-1, 3)
         both = lit(sample) & ref.sample_lit
         if np.count_nonzero(both) > 0.05 * len(both):
-            gain = np.median(ref.sample[both] / sample[both], axis=0)
+            gain = channel_medians(ref.sample[both] / sample[both])
         else:
-            gain = np.ones(3)
+            gain = np.ones(3, np.float32)
         gain = np.clip(gain, 0.2, 8.0).astype(np.float32)
-        matched = small * gain
+        # a scalar per channel: OpenCV's multiply, 3x numpy's broadcast over an axis of 3
+        matched = f32(cv2.multiply(small, scalar(*gain.tolist())))
         grey_gain = float(np.dot(gain, (0.114, 0.587, 0.299)))
         return Frame(matched, f32(grey * grey_gain), f32(level))
 
@@ -175,8 +178,8 @@ class BackgroundModel:
         ratio = cv2.log(f + np.float32(cfg.log_offset)) - ref.log
         sharp = cv2.absdiff(ratio, cv2.GaussianBlur(ratio, (0, 0), 2.0))
         structured = cv2.blur(sharp, (5, 5)) > cfg.ratio_threshold
-        chroma = chromaticity(f32(cv2.GaussianBlur(cur.bgr, (0, 0), 1.5)))
-        change = cv2.transform(cv2.absdiff(chroma, ref.chroma), SUM)
+        change = cv2.transform(cv2.absdiff(soft_chroma(cur.bgr), ref.chroma), SUM)
+        change = cv2.resize(change, f.shape[1::-1], interpolation=cv2.INTER_LINEAR)
         bright = (cv2.blur(cur.level, (5, 5)) > cfg.chroma_min_level) & ref.bright
         change = np.where(bright, change, 0.0).astype(np.float32)
         diff = ((tex > cfg.texture_threshold) & structured) | (change > cfg.chroma_threshold)

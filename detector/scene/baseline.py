@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.geometry import Box, as_box
-from detector.scene.arrays import F32, Mask
+from detector.scene.arrays import F32, Mask, add_where
 from detector.scene.background import BackgroundModel
 from detector.scene.candidates import Candidates
 from detector.scene.config import SceneConfig
@@ -200,10 +200,10 @@ class SceneBaseline:
         assert s.age is not None and s.since is not None and s.held_since is not None
         s.since[diff & (s.age <= 0) & np.isinf(s.since)] = at
         s.held_since[held & np.isinf(s.held_since)] = at
-        s.age[diff & ~moving] += dt
+        add_where(s.age, dt, diff & ~moving)
         # a frame or two of no difference (noise, a flicker at dusk) only sets it back
-        gone = ~diff & ~moving
-        s.age[gone] = np.maximum(s.age[gone] - cfg.forget_rate * dt, 0.0)
+        add_where(s.age, -cfg.forget_rate * dt, ~diff & ~moving)
+        np.maximum(s.age, 0.0, out=s.age)
         s.since[(s.age <= 0) & ~diff] = np.inf
         s.held_since[(s.age <= 0) & ~held] = np.inf
         static = (s.age >= cfg.static_s) & ~self._ignore_mask()
@@ -238,8 +238,9 @@ class SceneBaseline:
                 "a camera's frames must keep one size (start a new SceneBaseline)"
             )
         aw, ah = grid.analysis_size()
-        small = cv2.resize(frame, (aw, ah), interpolation=cv2.INTER_AREA)
-        return small.astype(np.float32)
+        if frame.shape[:2] != (ah, aw):  # else already shrunk (``ScaledFrame.shrunk``)
+            frame = np.asarray(cv2.resize(frame, (aw, ah), interpolation=cv2.INTER_AREA))
+        return frame.astype(np.float32)
 
     def _ignore_mask(self) -> Mask:
         assert self._ignore is not None

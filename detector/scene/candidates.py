@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.geometry import Box, box_overlap
-from detector.scene.arrays import F32, K3, K7, U8, Mask, edges, f32
+from detector.scene.arrays import F32, K3, K7, U8, Mask, edges, f32, medians
 from detector.scene.config import SceneConfig
 from detector.scene.events import EventKind, SceneEvent
 from detector.scene.regions import merge, near, union
@@ -67,7 +67,7 @@ class Candidates:
                     continue
             region = static[y : y + bh, x : x + bw]
             since = s.since[y : y + bh, x : x + bw][region]
-            first = float(np.median(since)) if since.size else at
+            first = float(medians(since)) if since.size else at
             contrast = float(strength[y : y + bh, x : x + bw][region].mean()) if since.size else 0
             size = min(1.0, cv2.contourArea(c) / (8 * min_px))
             found.append((box, first, float(np.clip(0.6 * contrast + 0.4 * size, 0, 1))))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from detector.scene.arrays import F32, Mask, chromaticity, f32, lit
+from detector.scene.arrays import F32, Mask, f32, lit, soft_chroma
 from detector.scene.config import SceneConfig
 
 
@@ -34,7 +34,7 @@ class Reference:
     var: F32  # windowed variance of ``grey``
     var_noise: F32  # ``var`` + the noise variance
     log: F32  # log of ``grey`` (+ ``log_offset``)
-    chroma: F32  # (b, g, r) / sum
+    chroma: F32  # (b, g, r) / sum, at half size (``soft_chroma``)
     bright: Mask  # bright enough to trust the colour
 
     @staticmethod
@@ -57,6 +57,6 @@ class Reference:
             var=var,
             var_noise=var + np.float32(cfg.noise_var),
             log=f32(cv2.log(grey + np.float32(cfg.log_offset))),
-            chroma=chromaticity(f32(cv2.GaussianBlur(background, (0, 0), 1.5))),
+            chroma=soft_chroma(background),
             bright=np.asarray(cv2.blur(raw, (5, 5)) > cfg.chroma_min_level),
         )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from detector.scene.arrays import F32, Mask
+from detector.scene.arrays import F32, Mask, medians
 
 
 def regions(diff: Mask, ratio: F32, threshold: float) -> Mask:
@@ -25,7 +25,7 @@ def regions(diff: Mask, ratio: F32, threshold: float) -> Mask:
     half = ((w + 1) // 2, (h + 1) // 2)
     level = cv2.resize(ratio, half, interpolation=cv2.INTER_AREA)
     seeds = cv2.resize(diff.astype(np.uint8), half, interpolation=cv2.INTER_AREA) > 0
-    typical = float(np.median(level[::2, ::2]))
+    typical = float(medians(level[::2, ::2].ravel()))
     grown = ((np.abs(level - np.float32(typical)) > threshold) | seeds).astype(np.uint8)
     count, labels = cv2.connectedComponents(grown, connectivity=8)
     seeded = np.zeros(count, np.uint8)

@@ -56,6 +56,7 @@ from serve.streams.pacing import PushBudget
 from serve.workflow import WATCHED
 
 logger = logging.getLogger(__name__)
+SCENE_WIDTH = SceneConfig().width  # the scene baseline analyses frames this wide
 
 
 class CameraPipeline:
@@ -210,7 +211,7 @@ class CameraPipeline:
         if self.camera.inference.tiles is not None:
             return ScaledFrame.of(decode_image(data))
         imgsz = self.models.current.info.imgsz
-        return ScaledFrame.decode(data, min_long_side=max(*imgsz, SceneConfig().width))
+        return ScaledFrame.decode(data, min_long_side=max(*imgsz, SCENE_WIDTH))
 
     def process(self, frame: Image | ScaledFrame, at: dt.datetime) -> FrameResult:
         """Run one frame taken at ``at``; raises FrameOutOfOrderError if older than the last."""
@@ -279,7 +280,9 @@ class CameraPipeline:
         names = detector.names
         with clock("gate"):
             motion = self.camera.motion.enabled
-            decision = self.gate.check(frame.image, at.timestamp()) if motion else None
+            # at the scene baseline's analysis width: one downscale serves both
+            small = frame.shrunk(SCENE_WIDTH) if motion else None
+            decision = self.gate.check(small, at.timestamp()) if small is not None else None
         changed = decision is None or decision.run
         with clock("scene"):
             scene = self.scene.update(frame, at, changed=changed)
