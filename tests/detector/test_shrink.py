@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 import pytest
@@ -66,3 +68,32 @@ def test_the_gate_decides_alike_on_the_shared_downscale_and_on_the_frame() -> No
         b = on_shared.check(ScaledFrame.of(frame).shrunk(320), float(t))
         assert (a.run, a.reason) == (b.run, b.reason), t
         assert abs(a.changed - b.changed) < 0.002
+
+
+def enlarged(image: np.ndarray) -> Callable[[], np.ndarray]:
+    return lambda: np.asarray(cv2.resize(image, (1280, 720)), np.uint8)
+
+
+def test_the_scene_baseline_sees_the_same_on_a_shrunk_frame() -> None:
+    """Given the pipeline's shared 320 px frame (with the full size), the baseline learns
+    and reports exactly what it does when it scales the decoded frame itself."""
+    from detector.scene.baseline import SceneBaseline
+    from detector.scene.config import SceneConfig
+    from detector.zones import Zone
+
+    walk = Zone(id="walk", type="sidewalk", polygon=((0, 360), (1280, 360), (1280, 720), (0, 720)))
+    config = SceneConfig(warmup_frames=3, static_s=2.0)
+    whole, shrunk = SceneBaseline([walk], config), SceneBaseline([walk], config)
+    rng = np.random.default_rng(5)
+    street = np.clip(rng.normal(110, 20, (360, 640, 3)), 0, 255).astype(np.uint8)
+    seen: list[list[tuple[str, tuple[float, ...]]]] = [[], []]
+    for t in range(12):
+        image = np.clip(street + rng.normal(0, 2, street.shape), 0, 255).astype(np.uint8)
+        if t >= 5:  # a crate is put down
+            image[250:320, 300:360] = (60, 90, 140)
+        frame = ScaledFrame(image, (1280, 720), full=enlarged(image))
+        for i, (base, pixels) in enumerate(((whole, image), (shrunk, frame.shrunk(320)))):
+            events = base.update(pixels, float(t), full_size=frame.size)
+            seen[i] += [(e.kind, e.box) for e in events]
+    assert seen[0] == seen[1] and any(kind == "started" for kind, _ in seen[0])
+    np.testing.assert_array_equal(whole.background(), shrunk.background())
