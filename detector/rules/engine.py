@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -221,7 +222,10 @@ class ViolationEngine:
             if t - cand.last_seen > limit:
                 del self.candidates[cand.key]
                 events.append(self._event("ended", cand, None))
+        active = {s.violation for s in sightings} | {c.violation for c in self.candidates.values()}
         for violation in self.rules:
+            if violation not in active:  # nothing seen, nothing pending: nothing to advance
+                continue
             mine = [s for s in sightings if s.violation == violation]
             cands = [c for c in self.candidates.values() if c.violation == violation]
             pairs, fresh = self._match(mine, cands, self.rules[violation])
@@ -297,7 +301,7 @@ class ViolationEngine:
         for si, s in enumerate(sightings):
             for ci, c in enumerate(cands):
                 tol = max(rule.max_motion * c.size, 1e-6)
-                d = float(np.hypot(s.anchor[0] - c.anchor[0], s.anchor[1] - c.anchor[1]))
+                d = math.hypot(s.anchor[0] - c.anchor[0], s.anchor[1] - c.anchor[1])
                 last = box_overlap(s.box, c.box)[0]
                 # a pending object must stay where it started; an open case's object is also
                 # the box over its last one (a parked car first seen while pulling in, its box

@@ -16,7 +16,7 @@ from detector.scene.candidates import Candidates
 from detector.scene.config import SceneConfig
 from detector.scene.events import SceneEvent
 from detector.scene.grid import Grid
-from detector.scene.reference import Frame
+from detector.scene.reference import Frame, Strength
 from detector.scene.state import Hint, State
 from detector.zones import Zone
 
@@ -178,9 +178,8 @@ class SceneBaseline:
             return []
         s.last_at = at
         _, diff, moving, strength, held = s.looked
-        assert s.age is not None
         quiet = not s.tracks and not s.pending and s.removed is None
-        if quiet and not diff.any() and not s.age.any():
+        if quiet and not s.ageing and not diff.any():
             return []  # nothing differs and nothing is ageing: time passing changes nothing
         return self._settle(s.last, at, dt, diff, moving, strength, held, protect)
 
@@ -191,27 +190,30 @@ class SceneBaseline:
         dt: float,
         diff: Mask,
         moving: Mask,
-        strength: F32,
+        strength: Strength,
         held: Mask,
         protect: Sequence[Box],
     ) -> list[SceneEvent]:
         """Age what differs and holds still, report candidates, learn the empty scene."""
         s, cfg = self._s, self.config
         assert s.age is not None and s.since is not None and s.held_since is not None
-        s.since[diff & (s.age <= 0) & np.isinf(s.since)] = at
-        s.held_since[held & np.isinf(s.held_since)] = at
-        add_where(s.age, dt, diff & ~moving)
+        still = ~moving
+        np.copyto(s.since, at, where=diff & (s.age <= 0) & np.isinf(s.since))
+        np.copyto(s.held_since, at, where=held & np.isinf(s.held_since))
+        add_where(s.age, dt, diff & still)
         # a frame or two of no difference (noise, a flicker at dusk) only sets it back
-        add_where(s.age, -cfg.forget_rate * dt, ~diff & ~moving)
+        add_where(s.age, -cfg.forget_rate * dt, still & ~diff)
         np.maximum(s.age, 0.0, out=s.age)
-        s.since[(s.age <= 0) & ~diff] = np.inf
-        s.held_since[(s.age <= 0) & ~held] = np.inf
+        gone = s.age <= 0
+        s.ageing = not gone.all()
+        np.copyto(s.since, np.inf, where=gone & ~diff)
+        np.copyto(s.held_since, np.inf, where=gone & ~held)
         static = (s.age >= cfg.static_s) & ~self._ignore_mask()
         events = self._candidates.update(static, strength, moving, at) if self.ready else []
         # what differs (with all of its region) is held out of the empty scene until it is
         # old news; where an object has left, the scene behind it is learnt at once
         old = held & (at - s.held_since >= cfg.absorb_after_s)
-        learn = (~moving & ~held) | old
+        learn = (still & ~held) | old
         s.busy = moving | held
         self._model.learn(cur, dt, learn=learn, protect=protect)
         if s.removed is not None:

@@ -10,9 +10,10 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.geometry import Box, box_overlap
-from detector.scene.arrays import F32, K3, K7, U8, Mask, edges, f32, medians
+from detector.scene.arrays import K3, K7, U8, Mask, edges, f32, medians
 from detector.scene.config import SceneConfig
 from detector.scene.events import EventKind, SceneEvent
+from detector.scene.reference import Strength
 from detector.scene.regions import merge, near, union
 from detector.scene.state import State, Track
 from detector.zones import Zone
@@ -42,15 +43,13 @@ class Candidates:
         self._s = state
         self._labels: npt.NDArray[np.int32] | None = None
 
-    def update(self, static: Mask, strength: F32, moving: Mask, at: float) -> list[SceneEvent]:
+    def update(self, static: Mask, strength: Strength, moving: Mask, at: float) -> list[SceneEvent]:
         """Components of static pixels, matched to the candidates of earlier updates."""
         s, cfg = self._s, self.config
         self._labels = None  # of the changed, still regions, made when first needed
         assert s.since is not None
         h, w = static.shape
-        closed = cv2.morphologyEx(
-            static.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8)
-        )
+        closed = cv2.morphologyEx(static.view(np.uint8), cv2.MORPH_CLOSE, K7)
         contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         min_px = cfg.min_area * w * h
         found: list[tuple[tuple[int, int, int, int], float, float]] = []
@@ -68,7 +67,7 @@ class Candidates:
             region = static[y : y + bh, x : x + bw]
             since = s.since[y : y + bh, x : x + bw][region]
             first = float(medians(since)) if since.size else at
-            contrast = float(strength[y : y + bh, x : x + bw][region].mean()) if since.size else 0
+            contrast = strength.mean(box, region)
             size = min(1.0, cv2.contourArea(c) / (8 * min_px))
             found.append((box, first, float(np.clip(0.6 * contrast + 0.4 * size, 0, 1))))
         found = merge(found, cfg.merge_gap)

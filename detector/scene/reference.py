@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -11,6 +12,14 @@ from detector.scene.arrays import F32, Mask, f32, lit, soft_chroma
 from detector.scene.config import SceneConfig
 
 
+@functools.cache
+def _hanning(width: int, height: int) -> F32:
+    """The alignment's Hanning window for a size (one per camera size; never written)."""
+    window = f32(cv2.createHanningWindow((width, height), cv2.CV_32F))
+    window.flags.writeable = False
+    return window
+
+
 @dataclass
 class Frame:
     """The latest analysis frame, aligned and gain-matched to the background."""
@@ -18,6 +27,27 @@ class Frame:
     bgr: F32
     grey: F32
     level: F32  # raw grey level, before gain matching (for trusting colour)
+
+
+@dataclass(frozen=True)
+class Strength:
+    """How much each pixel differs from the empty scene (0..1): the larger of the texture
+    change (1 - NCC where either image has texture) and the colour change (where bright
+    enough), halved. Only the candidates' boxes ever need it, so it is made there."""
+
+    ncc: F32
+    textured: Mask
+    change: F32  # L1 chromaticity change
+    bright: Mask  # bright enough to trust ``change``
+    chroma_threshold: float
+
+    def mean(self, box: tuple[int, int, int, int], region: Mask) -> float:
+        """The mean strength over ``region`` (a mask the size of ``box``, xyxy)."""
+        x0, y0, x1, y1 = box
+        tex = np.where(self.textured[y0:y1, x0:x1], 1.0 - self.ncc[y0:y1, x0:x1], 0.0)
+        change = np.where(self.bright[y0:y1, x0:x1], self.change[y0:y1, x0:x1], 0.0)
+        strength = np.maximum(tex * 0.5, change * (0.5 / self.chroma_threshold))
+        return float(np.clip(strength[region], 0.0, 1.0).mean()) if region.any() else 0.0
 
 
 @dataclass(frozen=True)
@@ -31,8 +61,8 @@ class Reference:
     sample_lit: Mask  # the rows of ``sample`` bright enough in every channel
     grey: F32  # blurred grey
     mean: F32  # windowed mean of ``grey``
-    var: F32  # windowed variance of ``grey``
-    var_noise: F32  # ``var`` + the noise variance
+    textured: Mask  # windowed variance of ``grey`` above ``texture_min_var``
+    var_noise: F32  # windowed variance of ``grey`` + the noise variance
     log: F32  # log of ``grey`` (+ ``log_offset``)
     chroma: F32  # (b, g, r) / sum, at half size (``soft_chroma``)
     bright: Mask  # bright enough to trust the colour
@@ -44,17 +74,17 @@ class Reference:
         coarse = cv2.pyrDown(raw)
         grey = cv2.GaussianBlur(raw, (0, 0), cfg.blur_sigma)
         mean = cv2.blur(grey, k)
-        var = cv2.blur(grey * grey, k) - mean * mean
+        var = cv2.sqrBoxFilter(grey, -1, k) - mean * mean
         sample = np.ascontiguousarray(background[::4, ::4].reshape(-1, 3))
         return Reference(
             made=made,
             coarse=f32(coarse),
-            window=f32(cv2.createHanningWindow(coarse.shape[1::-1], cv2.CV_32F)),
+            window=_hanning(coarse.shape[1], coarse.shape[0]),
             sample=sample,
             sample_lit=lit(sample),
             grey=f32(grey),
             mean=f32(mean),
-            var=var,
+            textured=np.asarray(var > cfg.texture_min_var),
             var_noise=var + np.float32(cfg.noise_var),
             log=f32(cv2.log(grey + np.float32(cfg.log_offset))),
             chroma=soft_chroma(background),

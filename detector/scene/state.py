@@ -10,7 +10,7 @@ import numpy.typing as npt
 from detector.scene.arrays import F32, U8, Mask
 from detector.scene.events import SceneEvent
 from detector.scene.grid import Grid
-from detector.scene.reference import Frame
+from detector.scene.reference import Frame, Strength
 from detector.zones import Zone
 
 
@@ -49,8 +49,9 @@ class State:
     last: Frame | None = None
     # at the last look: difference, difference also at the look before, moving, strength
     # and held-out regions
-    looked: tuple[Mask, Mask, Mask, F32, Mask] | None = None
+    looked: tuple[Mask, Mask, Mask, Strength, Mask] | None = None
     settling: bool = True  # the last look saw a difference still moving or new
+    ageing: bool = False  # some pixel's ``age`` is above 0 (the last settle left it so)
     tracks: dict[int, Track] = field(default_factory=dict)
     next_key: int = 1
     pending: list[SceneEvent] = field(default_factory=list)
