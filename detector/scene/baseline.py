@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.geometry import Box, as_box
-from detector.scene.arrays import F32, Mask, add_where
+from detector.scene.arrays import Mask, add_where, f32
 from detector.scene.background import BackgroundModel
 from detector.scene.candidates import Candidates
 from detector.scene.config import SceneConfig
@@ -78,6 +78,12 @@ class SceneBaseline:
         return self._s.updates >= self.config.warmup_frames
 
     @property
+    def looks(self) -> int:
+        """Frames looked at so far (``update`` calls that were not the last look's picture
+        again, which only let time pass)."""
+        return self._s.updates
+
+    @property
     def settling(self) -> bool:
         """The last look saw a difference that moved or that the look before did not see:
         look again soon, rather than ``advance`` over it (an object arriving, a passer-by)."""
@@ -132,10 +138,17 @@ class SceneBaseline:
 
         ``full_size`` (width, height): the camera's frame size when ``frame`` was decoded
         smaller; boxes (``protect``, the events') and zones are in full-size pixels."""
-        small = self._analysis(frame, full_size)
+        image = self._analysis(frame, full_size)
         s = self._s
         if s.last_at is not None and at < s.last_at:
             raise ValueError(f"time went backwards: {at} after {s.last_at}")
+        seen = self._seen(image)
+        if self._unchanged(seen):
+            # the empty street the last look saw, within noise: a look would find nothing
+            # again; time passes over it at a fraction of the cost
+            return self.advance(at, protect=protect)
+        s.seen = seen
+        small = f32(image.astype(np.float32))
         dt = 1.0 if s.last_at is None else max(at - s.last_at, 1e-3)
         s.last_at = at
         if s.background is None:
@@ -222,9 +235,40 @@ class SceneBaseline:
         out, s.pending = [*s.pending, *events], []
         return out
 
+    def _seen(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
+        """The analysis frame as ``_unchanged`` compares it: halved and blurred, in colour
+        (JPEG and sensor noise smoothed out; a poster as bright as the wall still counts);
+        None when the check is off."""
+        if self.config.same_level <= 0:
+            return None
+        h, w = image.shape[:2]
+        half = cv2.resize(image, (max(w // 2, 1), max(h // 2, 1)), interpolation=cv2.INTER_AREA)
+        return np.asarray(cv2.GaussianBlur(half, (3, 3), 0), np.uint8)
+
+    def _unchanged(self, seen: npt.NDArray[np.uint8] | None) -> bool:
+        """Whether a frame shows the empty street of the last look again: past warm-up,
+        the last look found nothing differing from the empty scene and nothing waiting (no
+        candidate, no age, no event), and no 4x4 block (of the analysis frame) changed by
+        more than ``same_level`` in any colour on average since (an object of ``min_area``
+        covers one whole; noise, smoothed first and then averaged, does not add up).
+        Where something differs, every frame given is looked at as before: what a look
+        finds there also depends on the empty scene, which it learns, absorbs into and is
+        told to ``accept``."""
+        s = self._s
+        if seen is None or s.seen is None or s.looked is None or not self.ready:
+            return False
+        if s.settling or s.ageing or s.tracks or s.pending or s.removed is not None:
+            return False
+        if seen.shape != s.seen.shape or s.looked[0].any():
+            return False
+        h, w = seen.shape[:2]
+        blocks = (max(w // 2, 1), max(h // 2, 1))
+        change = cv2.resize(cv2.absdiff(seen, s.seen), blocks, interpolation=cv2.INTER_AREA)
+        return not bool((change > self.config.same_level).any())
+
     def _analysis(
         self, frame: npt.NDArray[np.uint8], full_size: tuple[int, int] | None = None
-    ) -> F32:
+    ) -> npt.NDArray[np.uint8]:
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
             raise ValueError(
                 f"expected a BGR uint8 frame (H, W, 3), got {frame.dtype} {frame.shape}"
@@ -242,7 +286,7 @@ class SceneBaseline:
         aw, ah = grid.analysis_size()
         if frame.shape[:2] != (ah, aw):  # else already shrunk (``ScaledFrame.shrunk``)
             frame = np.asarray(cv2.resize(frame, (aw, ah), interpolation=cv2.INTER_AREA))
-        return frame.astype(np.float32)
+        return frame
 
     def _ignore_mask(self) -> Mask:
         assert self._ignore is not None

@@ -27,6 +27,10 @@ class SceneConfig:
     level_threshold: float = 0.25  # |log brightness step| that ties pixels to a difference
     chroma_threshold: float = 0.08  # L1 change of (b, g, r) / sum above this: colour changed
     chroma_min_level: float = 30.0  # grey level below which colour is not trusted
+    # an empty street (nothing differing at the last look) whose every 4x4 block is within
+    # this many levels (mean, any colour, blurred) of the last look's is not looked at
+    # again: time passes over it (``SceneBaseline.update``); 0 looks at every frame given
+    same_level: float = 6.0
     min_area: float = 0.0015  # smallest candidate, as a fraction of the frame
     max_shift: float = 0.05  # largest alignment shift, as a fraction of the width
     min_response: float = 0.05  # weakest phase-correlation peak still trusted
@@ -53,5 +57,7 @@ class SceneConfig:
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.same_level < 0:
+            raise ValueError(f"same_level must be >= 0 (0: no check), got {self.same_level}")
         if not 0.0 < self.min_area < 1.0:
             raise ValueError(f"min_area must be a fraction in (0, 1), got {self.min_area}")

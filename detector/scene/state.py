@@ -47,6 +47,7 @@ class State:
     busy: Mask | None = None  # moving or held out at the last update: not used to align
     removed: Mask | None = None  # regions an object has left: learnt at once
     last: Frame | None = None
+    seen: U8 | None = None  # the last look's frame, blurred (``SceneBaseline._seen``)
     # at the last look: difference, difference also at the look before, moving, strength
     # and held-out regions
     looked: tuple[Mask, Mask, Mask, Strength, Mask] | None = None
