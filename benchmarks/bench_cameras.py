@@ -19,7 +19,10 @@ frames are sent round-robin, one second of every camera at a time, all on ONE co
 - ``pipeline, batched``: the same mix, each second's frames sent by 8 threads at once
   through the service's cross-camera batcher (``InferenceBatcher``, up to 8 frames per
   model call); ms/frame is wall time over frames, p95 a frame's own latency;
-- ``pipeline, every frame``: the same with every camera busy: the overhead over detection.
+- ``pipeline, every frame``: the same mix with the motion gate off (``motion.enabled:
+  false``): the model runs on every frame, so the overhead is that of an inferred frame
+  (the still cameras' scene baselines still compare their pictures; ``--busy 1`` makes
+  every camera busy).
 
 The first ``--warmup`` seconds run but are not counted (the scene baseline learns the
 empty street then). Cameras per core = 1000 / (mean ms per frame) at 1 fps.
@@ -159,14 +162,14 @@ def run_arm(
     return run_pipeline(
         detector,
         jpegs,
-        busy_all=arm == "pipeline, every frame",
+        gate_off=arm == "pipeline, every frame",
         threads=BATCH_THREADS if arm == "pipeline, batched" else 0,
         warmup=warmup,
     )
 
 
 def run_pipeline(
-    detector: Any, jpegs: list[list[bytes]], busy_all: bool, threads: int = 0, warmup: int = 0
+    detector: Any, jpegs: list[list[bytes]], gate_off: bool, threads: int = 0, warmup: int = 0
 ) -> dict[str, Any]:
     """The per-frame path on every camera's frames, second by second; with ``threads``,
     each second's frames go through that many threads at once and the batcher. The first
@@ -211,7 +214,7 @@ def run_pipeline(
                             "polygon": [[0, 360], [1280, 360], [1280, 720], [0, 720]],
                         }
                     ],
-                    "motion": {"enabled": not busy_all},
+                    "motion": {"enabled": not gate_off},
                 }
             )
             for i in range(len(jpegs))
