@@ -191,8 +191,7 @@ class SceneBaseline:
             return []
         s.last_at = at
         _, diff, moving, strength, held = s.looked
-        quiet = not s.tracks and not s.pending and s.removed is None
-        if quiet and not s.ageing and not diff.any():
+        if not s.waiting() and not diff.any():
             return []  # nothing differs and nothing is ageing: time passing changes nothing
         return self._settle(s.last, at, dt, diff, moving, strength, held, protect)
 
@@ -257,7 +256,7 @@ class SceneBaseline:
         s = self._s
         if seen is None or s.seen is None or s.looked is None or not self.ready:
             return False
-        if s.settling or s.ageing or s.tracks or s.pending or s.removed is not None:
+        if s.settling or s.waiting():
             return False
         if seen.shape != s.seen.shape or s.looked[0].any():
             return False

@@ -58,3 +58,8 @@ class State:
     pending: list[SceneEvent] = field(default_factory=list)
     hints: list[Hint] = field(default_factory=list)  # adopted candidates not yet found again
     warmup: list[U8] = field(default_factory=list)
+
+    def waiting(self) -> bool:
+        """Something a later update must carry on: a candidate, an event not yet handed
+        out, a region an object left, or a pixel ageing towards static."""
+        return bool(self.tracks or self.pending or self.removed is not None or self.ageing)
