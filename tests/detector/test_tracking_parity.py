@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from detector import tracking
 from detector.detections import Detections
-from detector.tracking import Tracker, iou_matrix
+from detector.tracking import Tracker, iou_matrix, small_iou
 
 trackers = pytest.importorskip("trackers", reason="the reference ByteTrack (dev extra)")
 sv = pytest.importorskip("supervision", reason="the reference ByteTrack's input type")
@@ -120,3 +121,29 @@ def test_bad_settings_are_refused() -> None:
         Tracker(confirm_frames=0)
     with pytest.raises(ValueError, match="activation and min_iou"):
         Tracker(activation=1.5)
+
+
+def test_small_iou_gives_the_array_iou_exactly() -> None:
+    rng = np.random.default_rng(3)
+    a = rng.uniform(0, 200, (9, 4))
+    b = rng.uniform(0, 200, (7, 4)).astype(np.float32)
+    a[:, 2:] = a[:, :2] + rng.uniform(0, 60, (9, 2))
+    b[:, 2:] = b[:, :2] + rng.uniform(0, 60, (7, 2))
+    a[0] = [5, 5, 5, 5]  # empty boxes: IoU 0
+    b[0] = [5, 5, 5, 5]
+    b[1] = a[1]  # the same box: IoU 1
+    a[1] = b[1]
+    b[2] = [a[2][2], a[2][1], a[2][2] + 10, a[2][3]]  # touching only
+    a[2, 2] = b[2, 0]
+    small = np.array(small_iou(a.tolist(), b.astype(np.float64).tolist()), np.float32)
+    np.testing.assert_array_equal(small, iou_matrix(a, b))
+    assert small[1, 1] == 1.0 and small[0, 0] == 0.0 and small[2, 2] == 0.0
+
+
+def test_the_same_ids_whichever_way_iou_is_computed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def ids(small_pairs: int) -> list[list[int]]:
+        monkeypatch.setattr(tracking, "SMALL_PAIRS", small_pairs)
+        tracker = Tracker()
+        return [tracker.update(d).tracker_id.tolist() for d in scene(7)]  # type: ignore[union-attr]
+
+    assert ids(0) == ids(10**6)
