@@ -23,9 +23,9 @@ from detector.detections import Detections
 from detector.geometry import Box, box_overlap
 from detector.rules.config import RuleConfig
 from detector.rules.context import ContextMemory
-from detector.rules.sightings import Sighting, anchor_of, merge_overlaps, zone_for
-from detector.taxonomy import Taxonomy
-from detector.zones import Zone, ZoneSet
+from detector.rules.sightings import Sighting, merge_overlaps, zone_for
+from detector.taxonomy import Taxonomy, ViolationType, ZoneCondition
+from detector.zones import Zone, ZoneSet, anchor_of
 
 Phase = Literal["pending", "open"]
 EventKind = Literal["started", "progress", "reached", "seen", "ended"]
@@ -123,6 +123,7 @@ class ViolationEngine:
         self._keys = itertools.count(1)
         self._frame = 0  # processed frames so far
         self._last_t: float | None = None
+        self._by_label: dict[str, list[tuple[ViolationType, RuleConfig, ZoneCondition]]] = {}
 
     def rule(self, violation: str) -> RuleConfig:
         return self.rules[violation]
@@ -263,20 +264,19 @@ class ViolationEngine:
         rows = kept.data["row"]
         membership = self.zones.membership(kept, names)
         tracker = kept.tracker_id if kept.tracker_id is not None else np.full(len(kept), -1)
-        labels = [names[int(c)] for c in kept.class_id]
-        boxes: list[Box] = [tuple(float(v) for v in b) for b in kept.xyxy]  # type: ignore[misc]
+        labels = [names[int(c)] for c in kept.class_id.tolist()]
+        boxes: list[Box] = [tuple(b) for b in kept.xyxy.tolist()]
+        confidences = kept.confidence.tolist()
         if self.context.classes:
-            seen = zip(labels, boxes, kept.confidence.tolist(), strict=True)
+            seen = zip(labels, boxes, confidences, strict=True)
             self.context.update(seen, local.timestamp())
         out = []
         for i in range(len(kept)):
-            label, box = labels[i], boxes[i]
-            conf = float(kept.confidence[i])
-            for violation in self.taxonomy.violations_for_class(label):
-                rule = self.rules.get(violation.key)
-                if rule is None or conf < rule.min_confidence or not rule.active_at(local):
+            label, box, conf = labels[i], boxes[i], confidences[i]
+            for violation, rule, cond in self._checks(label):
+                if conf < rule.min_confidence or not rule.active_at(local):
                     continue
-                ok, zone = zone_for(violation, label, membership[i])
+                ok, zone = zone_for(cond, membership[i])
                 if ok and self.context.allows(violation, label, box):
                     out.append(
                         Sighting(
@@ -291,6 +291,19 @@ class ViolationEngine:
                         )
                     )
         return out
+
+    def _checks(self, label: str) -> list[tuple[ViolationType, RuleConfig, ZoneCondition]]:
+        """The violations a class can be, with their rules and zone conditions (made once
+        per class: they depend only on the taxonomy and the rules, fixed at construction)."""
+        checks = self._by_label.get(label)
+        if checks is None:
+            checks = [
+                (v, self.rules[v.key], v.zones.for_class(label))
+                for v in self.taxonomy.violations_for_class(label)
+                if v.key in self.rules
+            ]
+            self._by_label[label] = checks
+        return checks
 
     @staticmethod
     def _match(

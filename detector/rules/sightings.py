@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from detector.geometry import Box, box_overlap
-from detector.taxonomy import ViolationType
-from detector.zones import GROUND_ANCHORED, Zone
+from detector.taxonomy import ZoneCondition
+from detector.zones import Zone
 
 
 @dataclass(frozen=True)
@@ -23,11 +23,6 @@ class Sighting:
     confidence: float
     tracker_id: int
     zone: Zone | None
-
-
-def anchor_of(box: Box, label: str) -> tuple[float, float]:
-    x1, y1, x2, y2 = box
-    return ((x1 + x2) / 2, y2 if label in GROUND_ANCHORED else (y1 + y2) / 2)
 
 
 SAME_OBJECT_IOU = 0.7  # two classes' boxes this alike are one object called twice
@@ -53,11 +48,9 @@ def _same_object(a: Sighting, b: Sighting) -> bool:
     return iou >= SAME_OBJECT_IOU
 
 
-def zone_for(
-    violation: ViolationType, label: str, zones: Sequence[Zone]
-) -> tuple[bool, Zone | None]:
-    """Whether the zones an object is in satisfy the violation, and which zone it is in."""
-    cond = violation.zones.for_class(label)
+def zone_for(cond: ZoneCondition, zones: Sequence[Zone]) -> tuple[bool, Zone | None]:
+    """Whether the zones an object is in satisfy a violation's zone condition for its class
+    (``ZoneRule.for_class``), and which zone it is in."""
     types = {z.type for z in zones}
     if cond.outside and types & set(cond.outside):
         return False, None
