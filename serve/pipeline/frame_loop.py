@@ -46,7 +46,7 @@ from serve.pipeline.scene_cases import SceneCases
 from serve.pipeline.suppression import SuppressionFilter
 from serve.pipeline.text_cases import TextCases
 from serve.pipeline.text_worker import TextWorker
-from serve.pipeline.timing import StageClock
+from serve.pipeline.timing import FrameMetrics, StageClock
 from serve.scene import SceneWatch
 from serve.store.cases import CaseRepo
 from serve.store.checkpoints import CheckpointRepo
@@ -96,6 +96,7 @@ class CameraPipeline:
         self.models = models
         self.cases = cases
         self.metrics = metrics
+        self.series = FrameMetrics(metrics, camera.id)
         self.health = health
         self.rules = resolve_rules(camera.rules)
         self.engine = ViolationEngine(taxonomy, camera.zones, self.rules, tz=camera.tz)
@@ -227,7 +228,7 @@ class CameraPipeline:
                     f"last frame ({self.last_frame_at.isoformat()})"
                 )
             self.last_frame_at = at
-            self.metrics.frames_in.labels(self.camera.id).inc()
+            self.series.frames_in.inc()
             return self._process(frame, at)
 
     def process_pulled(self, frame: Image | ScaledFrame, at: dt.datetime) -> FrameResult:
@@ -271,8 +272,7 @@ class CameraPipeline:
         result.timings_ms = clock.ms
         # a still frame is explained by the last inference's detections
         self.latest.record(frame, at, self._last_detections, result.names)
-        for stage, seconds in clock.seconds.items():
-            self.metrics.stage_seconds.labels(stage).observe(seconds)
+        self.series.record(clock)
         return result
 
     def _run(self, frame: ScaledFrame, at: dt.datetime, clock: StageClock) -> FrameResult:
@@ -294,11 +294,11 @@ class CameraPipeline:
                 self._text(frame, at, result, self._last_detections, detector.info)
                 self._flush(at)
             self.health.frame_processed(at, inferred=False)
-            self.metrics.frames_processed.labels(self.camera.id, "false").inc()
+            self.series.processed[False].inc()
             return result
         with clock("detect"):
             detections = self._detect(detector, frame)
-        self.metrics.inference_seconds.observe(clock.seconds["detect"])
+        self.series.inference.observe(clock.seconds["detect"])
         with clock("track"):
             tracked = self.tracker.update(detections)
         self._last_detections = tracked
@@ -314,7 +314,7 @@ class CameraPipeline:
             self._flush(at)
             self._reinspect(events, result, frame, at)
         self.health.frame_processed(at, inferred=True)
-        self.metrics.frames_processed.labels(self.camera.id, "true").inc()
+        self.series.processed[True].inc()
         return result
 
     def _text(
