@@ -81,7 +81,7 @@ class Tracker:
         n = len(detections)
         ids = [-1] * n
         if self._tracks or n:
-            self._step(np.asarray(detections.xyxy, np.float32).reshape(-1, 4), detections, ids)
+            self._step(detections, ids)
         return Detections(
             xyxy=detections.xyxy,
             confidence=detections.confidence,
@@ -90,7 +90,8 @@ class Tracker:
             data=dict(detections.data),
         )
 
-    def _step(self, boxes: F32, detections: Detections, ids: list[int]) -> None:
+    def _step(self, detections: Detections, ids: list[int]) -> None:
+        boxes = np.asarray(detections.xyxy, np.float32).reshape(-1, 4)
         # scores and IoUs are compared as float32, as the library compares them
         conf = np.asarray(detections.confidence, np.float32).reshape(-1).tolist()
         activation = float(np.float32(self.activation))

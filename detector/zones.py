@@ -112,13 +112,16 @@ def anchor_of(box: Sequence[float], label: str) -> tuple[float, float]:
 
 
 def anchor_points(detections: Detections, names: Sequence[str]) -> npt.NDArray[np.float64]:
-    """Where each object is: bottom centre for things on the ground, centre for the rest."""
-    xyxy = detections.xyxy.astype(np.float64)
-    cx = (xyxy[:, 0] + xyxy[:, 2]) / 2
-    cy = (xyxy[:, 1] + xyxy[:, 3]) / 2
-    ground = np.array([names[int(c)] in GROUND_ANCHORED for c in detections.class_id], dtype=bool)
-    y = np.where(ground, xyxy[:, 3], cy)
-    return np.stack([cx, y], axis=1) if len(xyxy) else np.zeros((0, 2))
+    """Each detection's ``anchor_of``, as an (N, 2) array."""
+    return np.array(_anchors(detections, names), np.float64).reshape(-1, 2)
+
+
+def _anchors(detections: Detections, names: Sequence[str]) -> list[tuple[float, float]]:
+    # in plain floats, box by box: a frame holds a handful, where array operations cost
+    # more in overhead than in arithmetic
+    boxes = np.asarray(detections.xyxy, np.float64).reshape(-1, 4).tolist()
+    labels = [names[int(c)] for c in detections.class_id.tolist()]
+    return [anchor_of(box, label) for box, label in zip(boxes, labels, strict=True)]
 
 
 class ZoneSet:
@@ -133,30 +136,22 @@ class ZoneSet:
         self._contours = [np.asarray(z.polygon, dtype=np.float32) for z in self.zones]
 
     def membership(self, detections: Detections, names: Sequence[str]) -> list[tuple[Zone, ...]]:
-        """For each detection, the zones its anchor point is in (in configuration order).
-        In plain floats, box by box: a frame holds a handful, where array operations cost
-        more in overhead than in arithmetic (the same points as ``anchor_points``)."""
-        boxes = np.asarray(detections.xyxy, np.float64).reshape(-1, 4).tolist()
-        labels = [names[int(c)] for c in detections.class_id.tolist()]
-        out = []
-        for box, label in zip(boxes, labels, strict=True):
-            point = anchor_of(box, label)
-            out.append(
-                tuple(
-                    z
-                    for z, contour in zip(self.zones, self._contours, strict=True)
-                    if cv2.pointPolygonTest(contour, point, False) >= 0
-                )
-            )
-        return out
+        """For each detection, the zones its anchor point is in (in configuration order)."""
+        return [
+            tuple(z for z, inside in zip(self.zones, self._inside(point), strict=True) if inside)
+            for point in _anchors(detections, names)
+        ]
 
     def drop_ignored(self, detections: Detections, names: Sequence[str]) -> Detections:
         """Detections whose anchor lies in an ``ignore`` zone are masked out."""
-        ignore = [z for z in self.zones if z.type == "ignore"]
+        ignore = [i for i, z in enumerate(self.zones) if z.type == "ignore"]
         if not ignore or len(detections) == 0:
             return detections
-        points = anchor_points(detections, names)
-        hit = np.zeros(len(detections), dtype=bool)
-        for z in ignore:
-            hit |= z.contains(points)
-        return detections[~hit]
+        hit = [any(self._inside(point, ignore)) for point in _anchors(detections, names)]
+        return detections[~np.array(hit, dtype=bool)]
+
+    def _inside(self, point: tuple[float, float], which: Sequence[int] | None = None) -> list[bool]:
+        """Whether ``point`` lies inside or on the edge of each zone (or of zones ``which``),
+        each zone's contour made once (``Zone.contains`` makes it per call)."""
+        rows = range(len(self.zones)) if which is None else which
+        return [cv2.pointPolygonTest(self._contours[i], point, False) >= 0 for i in rows]
