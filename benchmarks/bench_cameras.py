@@ -182,6 +182,7 @@ def run_pipeline(
     from serve.cameras.service import CameraService
     from serve.config.cameras import Camera
     from serve.evidence.files import EvidenceFiles
+    from serve.heap import freeze_startup, thaw
     from serve.metrics import Metrics
     from serve.models import ModelHolder
     from serve.store import CameraRepo, CaseRepo, open_database
@@ -220,6 +221,7 @@ def run_pipeline(
             for i in range(len(jpegs))
         ]
         service.start(cams)
+        freeze_startup()  # as the service does once its cameras are up (serve/app.py)
         pipes = [service.pipeline(c.id) for c in cams]
 
         def one(cam: list[bytes], pipe: Any, t: int) -> tuple[float, float, dict[str, float]]:
@@ -253,6 +255,7 @@ def run_pipeline(
         cases = CaseRepo(db).list()[1]
         service.stop()
         db.dispose()
+        thaw()
     out: dict[str, Any] = {"total_ms": totals, "stages": stages, "cases": cases}
     if batcher is not None:
         # stage clocks overlap across threads: the time per frame is the wall clock's

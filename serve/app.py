@@ -28,6 +28,7 @@ from serve.config.units import load_units
 from serve.decoding import ImageDecoder
 from serve.dispatch import WebhookDispatcher
 from serve.dispatch_profile import load_profile
+from serve.heap import freeze_startup, thaw
 from serve.limits import BodyLimit
 from serve.metrics import Metrics
 from serve.model_watch import start_model_watch
@@ -149,6 +150,7 @@ def create_app(
 
             cams.append(await run_in_threadpool(demo_camera, settings.data_dir))
         service.start(cams)
+        freeze_startup()  # what lives as long as the service: out of full collections
         # an injected detector is the caller's to manage; a loaded one follows its pointer
         watcher = start_model_watch(settings, service.models) if detector is None else None
         # on a cluster, one API process (the coordinator) watches deadlines and dispatches
@@ -183,6 +185,7 @@ def create_app(
             service.stop()
             service.models.close()
             db.dispose()
+            thaw()
 
     app = FastAPI(
         title="streetwatch",

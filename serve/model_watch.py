@@ -24,6 +24,7 @@ import numpy as np
 from detector.errors import DetectorError
 from detector.model import Detector, resolve_model_path
 from serve.config.settings import Settings
+from serve.heap import refreeze
 from serve.models import ModelHolder, load_detector
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ class ModelWatcher:
             )
             return False
         self.holder.swap(detector)
+        refreeze()  # the replaced model's objects may be garbage kept frozen
         self._serving, self._failed, self._last_error = found, None, ""
         logger.info(
             "swapped model %s %s -> %s %s",

@@ -23,6 +23,7 @@ from detector.model import Detector
 from serve.cameras.build import camera_service_args
 from serve.cameras.service import CameraService, UnknownCameraError
 from serve.config.settings import Settings
+from serve.heap import freeze_startup
 from serve.metrics import Metrics
 from serve.model_watch import start_model_watch
 from serve.models import load_detector
@@ -62,6 +63,7 @@ class CameraWorker:
         self.watcher = (
             start_model_watch(settings, self.service.models) if detector_factory is None else None
         )
+        freeze_startup()  # what lives as long as the worker: out of full collections
         logger.info("worker %s up (pid %d, model %s)", name, os.getpid(), detector.info.version)
 
     def ping(self) -> dict[str, Any]:
