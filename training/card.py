@@ -104,7 +104,14 @@ def _runtime_checks(card: dict[str, Any]) -> list[str]:
             f"{s} {r['map50'][s]:.4f} ({r['reference_map50'][s]:.4f})" for s in r["map50"]
         )
         verdict = "within tolerance" if r["ok"] else "NOT within tolerance"
-        out += [f"- {name}: largest drop {r['max_drop']:.4f}, {verdict}. {sets}", ""]
+        out += [f"- {name}: largest drop {r['max_drop']:.4f}, {verdict}. {sets}"]
+        for isa, run in r.get("by_cpu", {}).items():
+            cpu = f" ({run['model']})" if run.get("model") else ""
+            sets = ", ".join(f"{s} {v:.4f}" for s, v in run["map50"].items())
+            out += [
+                f"  - on {isa}{cpu}, {run.get('at')}: largest drop {run['max_drop']:.4f}. {sets}"
+            ]
+        out += [""]
     return out
 
 

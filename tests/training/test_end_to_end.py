@@ -313,7 +313,7 @@ def test_check_runtimes_writes_a_bf16_check_the_service_reads(
     import shutil
 
     from detector.runtime_choice import bf16_check, cpu_flags
-    from training.runtime_check import check_runtimes, measure
+    from training.runtime_check import bf16_isa, check_runtimes, measure
 
     entry = tmp_path / "e2e-0.0.1"
     shutil.copytree(pipeline.entry, entry)
@@ -327,6 +327,7 @@ def test_check_runtimes_writes_a_bf16_check_the_service_reads(
     card = json.loads((entry / "card.json").read_text())
     assert card["runtime_checks"] == check
     result = check["runtimes"]["openvino bf16"]
+    assert set(result["by_cpu"]) == {bf16_isa(cpu_flags())}  # the CPU it was measured on
     assert set(result["map50"]) == set(result["reference_map50"]) >= {"all"}
     worst = max(result["reference_map50"][s] - result["map50"][s] for s in result["map50"])
     assert result["max_drop"] == round(max(worst, 0.0), 4)
