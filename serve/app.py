@@ -150,7 +150,8 @@ def create_app(
 
             cams.append(await run_in_threadpool(demo_camera, settings.data_dir))
         service.start(cams)
-        freeze_startup()  # what lives as long as the service: out of full collections
+        if settings.gc_freeze:  # what lives as long as the service: out of full collections
+            freeze_startup()
         # an injected detector is the caller's to manage; a loaded one follows its pointer
         watcher = start_model_watch(settings, service.models) if detector is None else None
         # on a cluster, one API process (the coordinator) watches deadlines and dispatches
@@ -185,7 +186,8 @@ def create_app(
             service.stop()
             service.models.close()
             db.dispose()
-            thaw()
+            if settings.gc_freeze:
+                thaw()
 
     app = FastAPI(
         title="streetwatch",

@@ -63,7 +63,8 @@ class CameraWorker:
         self.watcher = (
             start_model_watch(settings, self.service.models) if detector_factory is None else None
         )
-        freeze_startup()  # what lives as long as the worker: out of full collections
+        if settings.gc_freeze:  # what lives as long as the worker: out of full collections
+            freeze_startup()
         logger.info("worker %s up (pid %d, model %s)", name, os.getpid(), detector.info.version)
 
     def ping(self) -> dict[str, Any]:

@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     # glibc malloc arenas for the server process (0: glibc's default, up to 8 a core);
     # few arenas keep its memory flat over days (benchmarks/README.md, soak)
     malloc_arenas: int = Field(2, ge=0, le=64)
+    # once its cameras are up, the service collects its garbage and keeps what is left out
+    # of Python's full collections (serve/heap.py: 50-80 ms pauses with the GIL held)
+    gc_freeze: bool = True
     # accounts and access. dev: development mode (session cookies also over plain HTTP)
     dev: bool = False
     # Secure flag on the session cookie; default: on unless dev. Browsers keep Secure

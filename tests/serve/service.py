@@ -65,6 +65,9 @@ def service(
     settings.setdefault("push_rate", None)
     # test streams (RTSP, MJPEG, snapshot servers) run on this machine
     settings.setdefault("allow_local_sources", True)
+    # a test process holds every earlier test's objects: the start-up collection would cost
+    # ~0.2 s a service there (tests/serve/test_heap.py runs it)
+    settings.setdefault("gc_freeze", False)
     s = Settings(data_dir=data_dir, config=config, demo=False, **settings)
     app = create_app(s, detector=detector or marker_detector())
     base_url = "https://testserver" if https else "http://testserver"

@@ -55,7 +55,8 @@ def test_thaw_gives_everything_back() -> None:
 
 
 def test_the_service_freezes_at_start_and_thaws_at_stop(tmp_path: Path) -> None:
-    with service(tmp_path / "data", write_config(tmp_path / "cameras.yaml")) as client:
+    config = write_config(tmp_path / "cameras.yaml")
+    with service(tmp_path / "data", config, gc_freeze=True) as client:
         assert client.get("/healthz").status_code == 200
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
@@ -64,3 +65,10 @@ def test_the_service_freezes_at_start_and_thaws_at_stop(tmp_path: Path) -> None:
 def test_refreeze_freezes_nothing_where_nothing_was_frozen() -> None:
     assert refreeze() == 0
     assert gc.get_freeze_count() == 0
+
+
+def test_the_setting_turns_it_off(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "cameras.yaml")
+    with service(tmp_path / "data", config, gc_freeze=False) as client:
+        assert client.get("/healthz").status_code == 200
+        assert gc.get_freeze_count() == 0
