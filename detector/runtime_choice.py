@@ -31,7 +31,6 @@ from detector.errors import ModelLoadError
 from detector.metadata import read_card
 
 BF16 = "openvino bf16"  # the runtime_checks key of OpenVINO bf16
-BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 TOLERANCE = 0.01  # the largest mAP50 drop against f32 on any validation set
 
 
@@ -50,16 +49,33 @@ class RuntimeChoice:
 
 
 @cache
-def cpu_flags() -> frozenset[str]:
-    """This CPU's feature flags (Linux ``/proc/cpuinfo``; empty elsewhere)."""
+def _cpuinfo(field: str) -> str:
+    """A field of this CPU's first processor in Linux ``/proc/cpuinfo`` ("" elsewhere)."""
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
     except OSError:
-        return frozenset()
+        return ""
     for line in text.splitlines():
-        if line.startswith("flags"):
-            return frozenset(line.partition(":")[2].split())
-    return frozenset()
+        name, _, value = line.partition(":")
+        if name.strip() == field:
+            return value.strip()
+    return ""
+
+
+def cpu_flags() -> frozenset[str]:
+    """This CPU's feature flags (empty where ``/proc/cpuinfo`` is not)."""
+    return frozenset(_cpuinfo("flags").split())
+
+
+def cpu_model() -> str:
+    """This CPU's model name (empty where ``/proc/cpuinfo`` is not)."""
+    return _cpuinfo("model name")
+
+
+def bf16_isa(flags: frozenset[str]) -> str | None:
+    """The instructions OpenVINO computes bf16 with on a CPU of these flags (AMX first),
+    None where it has neither (bf16 would be emulated)."""
+    return next((f for f in ("amx_bf16", "avx512_bf16") if f in flags), None)
 
 
 def bf16_check(card: Mapping[str, Any]) -> tuple[bool, str]:
@@ -93,7 +109,7 @@ def choose_runtime(
     ok, said = bf16_check(card)
     if not ok:
         return RuntimeChoice("auto", reason=said)
-    if not (cpu_flags() if flags is None else flags) & BF16_FLAGS:
+    if bf16_isa(cpu_flags() if flags is None else flags) is None:
         return RuntimeChoice("auto", reason="this CPU has no native bf16 (AMX or AVX-512 BF16)")
     if not (_has_openvino() if openvino is None else openvino):
         return RuntimeChoice("auto", reason="openvino is not installed")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from detector.model import Detector
-from detector.runtime_choice import BF16, TOLERANCE, cpu_flags
+from detector.runtime_choice import BF16, TOLERANCE, bf16_isa, cpu_flags, cpu_model
 from training.card import write_card
 from training.provenance import git_revision, repo_relative, sha256_file
 
@@ -64,23 +64,6 @@ def measure(model: Path, data_yaml: Path) -> dict[str, Any]:
     }
 
 
-def bf16_isa(flags: frozenset[str]) -> str:
-    """The instructions OpenVINO computes bf16 with on a CPU of these flags (AMX first)."""
-    return "amx_bf16" if "amx_bf16" in flags else "avx512_bf16"
-
-
-def cpu_model() -> str:
-    """This CPU's model name (Linux ``/proc/cpuinfo``; empty elsewhere)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return ""
-    for line in text.splitlines():
-        if line.startswith("model name"):
-            return line.partition(":")[2].strip()
-    return ""
-
-
 def merge_cpus(
     previous: Mapping[str, Any] | None, result: Mapping[str, Any], run: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -113,8 +96,8 @@ def merge_cpus(
 
 def check_runtimes(entry: Path, eval_data: Path) -> dict[str, Any]:
     """Measure ``entry/model.onnx`` and write the result into its card; return the check."""
-    flags = cpu_flags()
-    if not {"amx_bf16", "avx512_bf16"} & flags:
+    isa = bf16_isa(cpu_flags())
+    if isa is None:
         raise RuntimeError(
             "this CPU does not compute bf16 natively (no amx_bf16 / avx512_bf16 flag): "
             "OpenVINO would emulate it, so the check would not measure what serving runs"
@@ -126,7 +109,7 @@ def check_runtimes(entry: Path, eval_data: Path) -> dict[str, Any]:
             raise ValueError(f"{entry / name} does not match the sha256 its card records")
     result = measure(entry / "model.onnx", eval_data)
     at = datetime.now(UTC).isoformat(timespec="seconds")
-    run = {"bf16": bf16_isa(flags), "model": cpu_model(), "at": at}
+    run = {"bf16": isa, "model": cpu_model(), "at": at}
     check = {
         "at": at,
         "data": repo_relative(eval_data),

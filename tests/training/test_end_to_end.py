@@ -312,8 +312,8 @@ def test_check_runtimes_writes_a_bf16_check_the_service_reads(
 ) -> None:
     import shutil
 
-    from detector.runtime_choice import bf16_check, cpu_flags
-    from training.runtime_check import bf16_isa, check_runtimes, measure
+    from detector.runtime_choice import bf16_check, bf16_isa, cpu_flags
+    from training.runtime_check import check_runtimes, measure
 
     entry = tmp_path / "e2e-0.0.1"
     shutil.copytree(pipeline.entry, entry)
