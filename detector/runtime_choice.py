@@ -15,7 +15,7 @@ shape where all of these hold, onnxruntime (by file suffix) otherwise, with the 
 
 >>> choice = choose_runtime(Path("models/none.onnx"), flags=frozenset())
 >>> choice.backend, choice.precision, choice.reason
-('onnxruntime', None, 'no bf16 check in the model card (streetwatch check-runtimes)')
+('auto', None, 'no bf16 check in the model card (streetwatch check-runtimes)')
 """
 
 from __future__ import annotations
